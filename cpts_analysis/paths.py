@@ -1,0 +1,15 @@
+"""Where the project's data and outputs live.
+
+The package is installed in editable mode from the repository, so data is found relative to
+it; ``CPTS_DATA_DIR`` and ``CPTS_REPORTS_DIR`` let a user point elsewhere without code changes.
+"""
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+PARAMETERS_DIR = PACKAGE_DIR / "parameters"
+DATA_DIR = Path(os.environ.get("CPTS_DATA_DIR", PROJECT_ROOT / "data"))
+REPORTS_DIR = Path(os.environ.get("CPTS_REPORTS_DIR", PROJECT_ROOT / "reports"))
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
