@@ -19,13 +19,14 @@ class Problem:
     row: int | None = None
     field: str | None = None
     severity: str = "error"
+    field_kind: str = "colonne"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
             where.append(f"ligne {self.row}")
         if self.field:
-            where.append(f"colonne {self.field}")
+            where.append(f"{self.field_kind} {self.field}")
         label = "" if self.severity == "error" else "avertissement : "
         return f"{', '.join(where)} : {label}{self.message}"
 

@@ -1,0 +1,143 @@
+"""French presentation tables shared by the CLI and the notebooks.
+
+Figures are never recomputed here: these functions only pivot, label and format tables that
+the rules, funding and schedule modules produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from cpts_analysis.formatting import format_date, format_euros
+from cpts_analysis.missions import catalogue
+from cpts_analysis.rules import RuleSet
+
+STATUS_LABELS = {
+    "confirmed": "confirmé",
+    "consistent": "cohérent",
+    "proposal": "projet de négociation",
+    "disagree": "sources divergentes",
+    "unconfirmed": "non confirmé",
+    "local": "contrat local",
+}
+GROUP_LABELS = {
+    "fonctionnement": "Fonctionnement",
+    "pre_contrat": "Avant contrat",
+    "plafond": "Plafond",
+}
+TIER_COLUMNS = ["Taille 1", "Taille 2", "Taille 3", "Taille 4"]
+
+
+def group_label(group: str) -> str:
+    missions = catalogue()
+    return missions[group].short_label if group in missions else GROUP_LABELS.get(group, group)
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", status or "–")
+
+
+def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
+    """The rule set as the seed's annex: one row per line, one column per tier, with totals.
+
+    Returns the table and the numbered source list its ``Sources`` column refers to.
+    """
+    amounts = rule_set.amounts
+    sources: list[str] = []
+
+    def cite(texts: pd.Series) -> str:
+        refs = []
+        for text in dict.fromkeys(texts.dropna()):
+            if text not in sources:
+                sources.append(text)
+            refs.append(f"[{sources.index(text) + 1}]")
+        return " ".join(refs)
+
+    rows = []
+    for (group, _), line in amounts.groupby(["group", "component"], sort=False):
+        by_tier = line.set_index("tier")
+        statuses = by_tier["status"]
+        main = statuses.mode().iloc[0]
+        exceptions = [f"T{t} : {status_label(s)}" for t, s in statuses.items() if s != main]
+        rows.append(
+            {
+                "Mission": group_label(group),
+                "Ligne": line["label"].iloc[0]
+                + (" (option)" if line["option"].notna().any() else ""),
+                **{col: by_tier["amount"].get(t) for t, col in enumerate(TIER_COLUMNS, 1)},
+                "Statut": status_label(main)
+                + (f" ({', '.join(exceptions)})" if exceptions else ""),
+                "Sources": cite(line["source"]),
+            }
+        )
+    table = pd.DataFrame(rows)
+    for label, totals in envelope_totals(rule_set).items():
+        table.loc[len(table)] = {
+            "Mission": "Total",
+            "Ligne": label,
+            **totals,
+            "Statut": "",
+            "Sources": "",
+        }
+    return table, sources
+
+
+def envelope_totals(rule_set: RuleSet) -> dict[str, dict[str, float]]:
+    """Yearly totals per tier: without options, with the SNP supplement, and the maximum.
+
+    The crisis plan counts at its first-year amount (the larger one).
+    """
+    amounts = rule_set.amounts
+    payable = amounts["nature"].isin(["fonctionnement", "fixe", "variable", "activation"])
+    yearly = amounts["applies_to"].isin(["every_year", "first_mission_year"])
+    base = payable & yearly & amounts["option"].isna()
+    with_snp = base | (amounts["option"] == "snp_supplement")
+    variants = {
+        "Total sans volet supplémentaire SNP": base,
+        "Total avec volet supplémentaire SNP": with_snp,
+    }
+    if (amounts["option"] == "crisis_activated").any():
+        variants["Maximum annuel (avec volet supplémentaire et activation de crise)"] = with_snp | (
+            amounts["option"] == "crisis_activated"
+        )
+    out: dict[str, dict[str, float]] = {}
+    for label, rows in variants.items():
+        sums = amounts[rows].groupby("tier")["amount"].sum()
+        out[label] = {col: float(sums.get(t, 0.0)) for t, col in enumerate(TIER_COLUMNS, 1)}
+    return out
+
+
+def render_text(
+    table: pd.DataFrame, formats: Mapping[str, Callable[[object], str]] | None = None
+) -> str:
+    """Plain-text table with aligned columns; numbers right-aligned."""
+    formats = dict(formats or {})
+    cells = {
+        col: [
+            formats[col](v) if col in formats else ("" if pd.isna(v) else str(v))
+            for v in table[col]
+        ]
+        for col in table.columns
+    }
+    widths = {col: max([len(str(col)), *(len(c) for c in cells[col])]) for col in table.columns}
+    right = {col for col in table.columns if col in formats}
+
+    def line(values: Mapping[str, str]) -> str:
+        return "  ".join(
+            values[c].rjust(widths[c]) if c in right else values[c].ljust(widths[c])
+            for c in table.columns
+        ).rstrip()
+
+    header = line({c: str(c) for c in table.columns})
+    body = [line({c: cells[c][i] for c in table.columns}) for i in range(len(table))]
+    return "\n".join([header, "-" * len(header), *body])
+
+
+def euro_cell(value: object) -> str:
+    return "non publié" if pd.isna(value) else format_euros(float(value))
+
+
+def date_cell(value: object) -> str:
+    return format_date(value)
