@@ -45,12 +45,11 @@ def payment_schedule(
     tree = tree or default_tree()
     lines = funding.reset_index(drop=True)
     sets = rule_sets(tree)
-    first_start = (
-        pd.to_datetime(missions["start"]).groupby(missions["cpts_id"]).min()
-        if len(missions)
-        else pd.Series(dtype="datetime64[ns]")
+    first_start = pd.to_datetime(missions["start"]).groupby(missions["cpts_id"]).min()
+    # NaT (no mission at all) compares False: the CPTS is then paid as "before missions".
+    missions_running = (
+        lines["year_start"].to_numpy() >= first_start.reindex(lines["cpts_id"]).to_numpy()
     )
-    missions_running = lines["year_start"] >= lines["cpts_id"].map(first_start)
 
     nature = lines["nature"]
     fonctionnement = nature == "fonctionnement"
