@@ -61,7 +61,7 @@ def deployment_status(
         late_start,
         (grid["date_demarrage"] - grid["date_limite_demarrage"]).dt.days,
         np.where(overdue, (day - grid["date_limite_demarrage"]).dt.days, 0),
-    )
+    ).astype("int64")
     order = {mission: rank for rank, mission in enumerate(catalogue())}
     return grid.sort_values(
         ["cpts_id", "mission"],

@@ -13,3 +13,4 @@ PARAMETERS_DIR = PACKAGE_DIR / "parameters"
 DATA_DIR = Path(os.environ.get("CPTS_DATA_DIR", PROJECT_ROOT / "data"))
 REPORTS_DIR = Path(os.environ.get("CPTS_REPORTS_DIR", PROJECT_ROOT / "reports"))
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+EXAMPLE_REGISTRY = DATA_DIR / "exemple_ara"

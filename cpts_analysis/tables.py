@@ -135,6 +135,24 @@ def render_text(
     return "\n".join([header, "-" * len(header), *body])
 
 
+def formatted(
+    table: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[object], str] | None]]
+) -> pd.DataFrame:
+    """Display copy: ``columns`` maps each kept column to (French label, formatter or None)."""
+    return pd.DataFrame(
+        {
+            label: table[column].map(lambda v, f=fmt: "–" if _missing(v) else f(v))
+            if fmt
+            else table[column].fillna("–").astype(str)
+            for column, (label, fmt) in columns.items()
+        }
+    ).reset_index(drop=True)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, list | str) and pd.isna(value))
+
+
 def euro_cell(value: object) -> str:
     return "non publié" if pd.isna(value) else format_euros(float(value))
 

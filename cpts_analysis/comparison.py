@@ -1,0 +1,221 @@
+"""Territorial comparison: every table a comparison report shows, computed once, vectorised.
+
+Notebooks call ``compare_territory`` and only display its tables; the headline figures it
+returns are also what the report's JSON sidecar holds, so tests can check one against the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cpts_analysis.communes import load_departements, load_regions
+from cpts_analysis.deployment import deployment_status
+from cpts_analysis.errors import InputError
+from cpts_analysis.funding import compute_funding, round_cents
+from cpts_analysis.registry import Registry
+from cpts_analysis.rules import RuleSet, rules_at
+from cpts_analysis.schedule import payment_schedule
+from cpts_analysis.territories import coverage, cpts_summary, overlaps, white_zones
+
+
+@dataclass(frozen=True)
+class Territory:
+    level: str  # "departement", "region" or "cpts"
+    code: str
+    name: str
+    departements: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        prefix = {"departement": "Département", "region": "Région", "cpts": "CPTS"}[self.level]
+        return f"{prefix} {self.name} ({self.code})" if self.level != "cpts" else self.name
+
+
+def resolve_territory(code: str, registry: Registry) -> Territory:
+    """A department, region or CPTS code; ``region:84`` / ``departement:84`` / ``cpts:ID``
+    remove the ambiguity of codes such as 84 (Vaucluse and Auvergne-Rhône-Alpes)."""
+    level, _, value = code.partition(":") if ":" in code else ("", "", code)
+    departements = load_departements().set_index("code")
+    regions = load_regions().set_index("code")
+    touched = set(registry.cpts["departement"])
+    candidates = []
+    if level in ("", "region") and value in regions.index:
+        deps = tuple(sorted(departements.index[departements["region"] == value]))
+        if level or touched & set(deps):
+            candidates.append(Territory("region", value, regions.loc[value, "nom"], deps))
+    if level in ("", "departement") and value in departements.index and (level or value in touched):
+        candidates.append(Territory("departement", value, departements.loc[value, "nom"], (value,)))
+    if level in ("", "cpts") and value in set(registry.cpts["cpts_id"]):
+        row = registry.cpts.set_index("cpts_id").loc[value]
+        candidates.append(Territory("cpts", value, row["nom"], (row["departement"],)))
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise InputError.single(
+            "territoire",
+            f"« {code} » n'est ni un département ni une région ni une CPTS du registre "
+            f"{registry.source}",
+        )
+    raise InputError.single(
+        "territoire",
+        f"« {code} » est ambigu ({', '.join(c.level for c in candidates)}) : précisez "
+        f"{' ou '.join(f'{c.level}:{value}' for c in candidates)}",
+    )
+
+
+def cpts_in(territory: Territory, registry: Registry) -> pd.DataFrame:
+    """The registry's CPTS attached to the territory (by their ``departement`` column)."""
+    cpts = registry.cpts
+    if territory.level == "cpts":
+        return cpts[cpts["cpts_id"] == territory.code]
+    return cpts[cpts["departement"].isin(territory.departements)]
+
+
+def registry_funding(
+    registry: Registry,
+    cpts: pd.DataFrame,
+    populations: pd.Series,
+    snp_supplement: bool = False,
+    default_achievement: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funding and payment schedule of the signed CPTS among ``cpts`` (engine inputs mapped
+    from the registry's French columns)."""
+    signed = cpts[cpts["date_signature"].notna()]
+    ids = set(signed["cpts_id"])
+    contracts = pd.DataFrame(
+        {
+            "cpts_id": signed["cpts_id"],
+            "population": signed["cpts_id"].map(populations).fillna(0).astype("int64"),
+            "signature": signed["date_signature"],
+            "snp_supplement": snp_supplement,
+        }
+    )
+    missions = registry.missions[registry.missions["cpts_id"].isin(ids)].rename(
+        columns={"date_demarrage": "start"}
+    )[["cpts_id", "mission", "start"]]
+    achievements = registry.resultats[registry.resultats["cpts_id"].isin(ids)].rename(
+        columns={"annee_contrat": "contract_year", "taux_atteinte": "achievement"}
+    )
+    overrides = registry.montants[registry.montants["cpts_id"].isin(ids)].rename(
+        columns={"annee_contrat": "contract_year", "composante": "component", "montant": "amount"}
+    )
+    funding = compute_funding(
+        contracts,
+        missions,
+        achievements=achievements,
+        overrides=overrides,
+        default_achievement=default_achievement,
+    )
+    return funding, payment_schedule(funding, missions)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    territory: Territory
+    date: pd.Timestamp
+    rule_set: RuleSet
+    cpts: pd.DataFrame  # one row per CPTS, display-ready columns
+    memberships: pd.DataFrame  # cpts_id, code_commune of those CPTS
+    funding: pd.DataFrame  # every contract year, long
+    current: pd.DataFrame  # the contract year running on ``date``, long
+    schedule: pd.DataFrame
+    deployment: pd.DataFrame
+    coverage: pd.DataFrame
+    white_zones: pd.DataFrame
+    overlaps: pd.DataFrame
+    uncertain: pd.DataFrame  # amounts used whose status is not "confirmed"
+
+    def headline(self) -> dict[str, float | int | str]:
+        """Key figures (also the report's JSON sidecar)."""
+        signed = self.cpts["date_signature"].notna()
+        funded = self.cpts["financement_annuel"].fillna(0)
+        population = int(self.coverage["population"].sum())
+        covered = int(self.coverage["population_couverte"].sum())
+        return {
+            "territoire": self.territory.code,
+            "niveau": self.territory.level,
+            "nom": self.territory.name,
+            "date_reference": self.date.date().isoformat(),
+            "regles": self.rule_set.id,
+            "nombre_cpts": len(self.cpts),
+            "cpts_signees": int(signed.sum()),
+            "population": population,
+            "population_couverte": covered,
+            "taux_couverture": round(covered / population, 4) if population else 0.0,
+            "communes_zone_blanche": len(self.white_zones),
+            "financement_annuel_total": float(round_cents(funded.sum())),
+            "euros_par_habitant_couvert": round(float(funded.sum()) / covered, 2)
+            if covered
+            else 0.0,
+            "missions_en_retard": int(self.deployment["etat"].isin(["en_retard"]).sum()),
+            "montants_non_confirmes": len(self.uncertain),
+        }
+
+
+def compare_territory(
+    registry: Registry,
+    territory: str,
+    date: dt.date | str | None = None,
+    snp_supplement: bool = False,
+) -> Comparison:
+    """All tables of the comparison report for ``territory`` on ``date`` (default today)."""
+    day = pd.Timestamp(date if date is not None else dt.date.today()).normalize()
+    where = resolve_territory(territory, registry)
+    cpts = cpts_in(where, registry)
+    memberships = registry.communes[registry.communes["cpts_id"].isin(cpts["cpts_id"])]
+    summary = cpts_summary(cpts, memberships, day)
+    populations = summary.set_index("cpts_id")["population"]
+    funding, schedule = registry_funding(registry, cpts, populations, snp_supplement)
+    running = (funding["year_start"] <= day) & (day < funding["year_end"])
+    current = funding[running].reset_index(drop=True)
+    deployment = deployment_status(cpts, registry.missions, day)
+
+    per_cpts = current.groupby("cpts_id").agg(
+        annee_contrat=("contract_year", "first"), financement_annuel=("amount", "sum")
+    )
+    states = (
+        deployment.groupby(["cpts_id", "etat"])["mission"].agg(", ".join).unstack(fill_value="")
+    )
+    table = summary.join(per_cpts, on="cpts_id")
+    table["euros_par_habitant"] = table["financement_annuel"] / table["population"].replace(
+        0, np.nan
+    )
+    for state, column in (
+        ("en_cours", "missions_en_cours"),
+        ("demarree_en_retard", "missions_demarrees_en_retard"),
+        ("en_retard", "missions_en_retard"),
+    ):
+        listed = states[state] if state in states else pd.Series(dtype=str)
+        table[column] = table["cpts_id"].map(listed).fillna("")
+    table = table.sort_values(
+        ["departement", "population"], ascending=[True, False], ignore_index=True
+    )
+
+    scope = list(where.departements)
+    cover = coverage(
+        registry.communes[registry.communes["cpts_id"].isin(cpts["cpts_id"])], codes=scope
+    )
+    uncertain = (
+        current[current["status"] != "confirmed"]
+        .groupby(["mission", "component", "label", "tier", "status", "source"], as_index=False)
+        .agg(cpts=("cpts_id", "nunique"), montant_total=("amount", "sum"))
+    )
+    return Comparison(
+        territory=where,
+        date=day,
+        rule_set=rules_at(day),
+        cpts=table,
+        memberships=memberships,
+        funding=funding,
+        current=current,
+        schedule=schedule,
+        deployment=deployment,
+        coverage=cover,
+        white_zones=white_zones(memberships, "departement", scope),
+        overlaps=overlaps(memberships),
+        uncertain=uncertain,
+    )

@@ -1,0 +1,82 @@
+"""Validated parameters of the report notebooks.
+
+Papermill injects whatever it is given; the first code cell after the parameters turns them
+into one of these models, so a typo or a bad date stops the report with a readable message
+instead of a half-built report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cpts_analysis.errors import InputError, Problem
+from cpts_analysis.paths import EXAMPLE_REGISTRY
+
+Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$")
+
+
+class _Inputs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    registre: str = ""
+    date_reference: str = ""
+    output_dir: str = ""
+
+    @field_validator("date_reference")
+    @classmethod
+    def _iso_or_empty(cls, value: str) -> str:
+        if value:
+            dt.date.fromisoformat(value)
+        return value
+
+    @field_validator("registre")
+    @classmethod
+    def _existing(cls, value: str) -> str:
+        if value and not Path(value).exists():
+            raise ValueError(f"registre introuvable : {value}")
+        return value
+
+    @property
+    def registry_path(self) -> Path:
+        return Path(self.registre) if self.registre else EXAMPLE_REGISTRY
+
+    @property
+    def date(self) -> pd.Timestamp:
+        """The reference date; today when the parameter is empty (interactive use)."""
+        return pd.Timestamp(self.date_reference or dt.date.today())
+
+    @classmethod
+    def checked(cls, **values: object):
+        """Build the model or raise ``InputError`` naming each bad parameter."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise InputError(
+                Problem(
+                    file="paramètres du notebook",
+                    field=".".join(map(str, e["loc"])),
+                    message=e["msg"],
+                    field_kind="paramètre",
+                )
+                for e in exc.errors()
+            ) from None
+
+
+class ComparisonInputs(_Inputs):
+    territoire: str = Code
+    volet_snp_supplementaire: bool = False
+
+
+class ProfileInputs(_Inputs):
+    cpts: str = Code
+
+
+class ScenarioInputs(_Inputs):
+    territoire: str = Code
+    fusion_a: str = ""
+    fusion_b: str = ""
+    decoupage: str = ""

@@ -1,0 +1,264 @@
+"""Charts of the reports (matplotlib, French labels). Each returns its Figure and computes
+nothing new: it draws tables produced by the comparison, scenario and profile modules.
+
+Figures are built without pyplot (no global backend or figure registry in report kernels) and
+shown as PNG images by ``show``, so outputs do not depend on the notebook's backend.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import pandas as pd
+import shapely
+from matplotlib.dates import DateFormatter
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
+
+from cpts_analysis.formatting import format_euros, format_number, format_percent
+from cpts_analysis.tables import group_label
+from cpts_analysis.tiers import TierBounds
+
+EUROS = FuncFormatter(lambda value, _: format_euros(value))
+INTEGERS = FuncFormatter(lambda value, _: format_number(value))
+PALETTE = matplotlib.colormaps["tab20"].colors
+
+
+def _figure(width: float = 10, height: float = 5) -> tuple[Figure, matplotlib.axes.Axes]:
+    figure = Figure(figsize=(width, height), dpi=90, layout="constrained")
+    return figure, figure.subplots()
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG bytes, without the timestamped metadata matplotlib adds by default."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def show(figure: Figure) -> None:
+    """Display a figure in a notebook as an inline PNG."""
+    from IPython.display import Image, display
+
+    display(Image(png(figure)))
+
+
+def mission_colours(missions: list[str]) -> dict[str, tuple]:
+    return {mission: PALETTE[(2 * i) % len(PALETTE)] for i, mission in enumerate(missions)}
+
+
+def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]) -> Figure:
+    """Stacked bars: the running contract year's funding of each CPTS, by mission."""
+    table = current.pivot_table(index="cpts_id", columns="mission", values="amount", aggfunc="sum")
+    table = table.reindex(columns=[m for m in order if m in table.columns]).fillna(0)
+    table = table.loc[table.sum(axis=1).sort_values().index]
+    figure, axes = _figure(10, max(3, 0.32 * len(table) + 1.5))
+    left = pd.Series(0.0, index=table.index)
+    colours = mission_colours(order)
+    labels = table.index.map(names)
+    for mission in table.columns:
+        axes.barh(
+            labels, table[mission], left=left, color=colours[mission], label=group_label(mission)
+        )
+        left += table[mission]
+    axes.xaxis.set_major_formatter(EUROS)
+    axes.set_xlabel("Financement de l'année de contrat en cours")
+    axes.legend(loc="lower right", fontsize="small")
+    axes.set_title("Financement annuel par mission")
+    return figure
+
+
+def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
+    """€ per inhabitant against population, with the tier thresholds drawn."""
+    funded = cpts[cpts["financement_annuel"].notna() & (cpts["population"] > 0)]
+    figure, axes = _figure(10, 5)
+    scatter = axes.scatter(
+        funded["population"],
+        funded["euros_par_habitant"],
+        c=funded["tier"],
+        cmap="viridis",
+        vmin=1,
+        vmax=4,
+        s=40,
+        edgecolor="black",
+        linewidth=0.4,
+    )
+    for threshold in bounds.thresholds:
+        axes.axvline(threshold, color="grey", linestyle="--", linewidth=1)
+        axes.annotate(
+            format_number(threshold),
+            (threshold, 1),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize="small",
+            color="grey",
+        )
+    axes.set_xscale("log")
+    axes.xaxis.set_major_formatter(INTEGERS)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_number(v, 1)} €"))
+    axes.set_xlabel("Population couverte (échelle logarithmique)")
+    axes.set_ylabel("€ par habitant et par an")
+    figure.colorbar(scatter, ax=axes, label="Taille", ticks=[1, 2, 3, 4])
+    axes.set_title("Financement par habitant selon la population et les seuils de taille")
+    return figure
+
+
+def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Timestamp) -> Figure:
+    """Per CPTS and socle mission: deadline (hollow) and actual start (filled)."""
+    socle = deployment[deployment["date_limite_demarrage"].notna()]
+    cpts_ids = sorted(socle["cpts_id"].unique(), key=lambda c: names.get(c, c))
+    missions = list(dict.fromkeys(socle["mission"]))
+    colours = mission_colours(missions)
+    figure, axes = _figure(11, max(3, 0.55 * len(cpts_ids) + 1.5))
+    row = {cpts_id: i for i, cpts_id in enumerate(cpts_ids)}
+    offsets = {m: (i - (len(missions) - 1) / 2) * 0.18 for i, m in enumerate(missions)}
+    for mission, group in socle.groupby("mission", sort=False):
+        y = group["cpts_id"].map(row) + offsets[mission]
+        axes.scatter(group["date_limite_demarrage"], y, marker="|", s=120, color=colours[mission])
+        started = group["date_demarrage"].notna()
+        axes.scatter(
+            group.loc[started, "date_demarrage"],
+            y[started],
+            marker="o",
+            s=28,
+            color=colours[mission],
+            label=group_label(mission),
+        )
+        late = group["etat"].isin(["en_retard", "demarree_en_retard"])
+        axes.scatter(
+            group.loc[late, "date_limite_demarrage"], y[late], marker="x", s=40, color="red"
+        )
+    axes.axvline(date, color="black", linewidth=1)
+    axes.set_yticks(range(len(cpts_ids)), [names.get(c, c) for c in cpts_ids], fontsize="small")
+    axes.invert_yaxis()
+    axes.xaxis.set_major_formatter(DateFormatter("%m/%Y"))
+    axes.set_title("Démarrage des missions socles (•) face aux dates limites (|) — ✕ : retard")
+    axes.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize="small")
+    return figure
+
+
+def _patch(geometry, **style) -> PathPatch:
+    polygons = getattr(geometry, "geoms", [geometry])
+    vertices, codes = [], []
+    for polygon in polygons:
+        for ring in [polygon.exterior, *polygon.interiors]:
+            coords = list(ring.coords)
+            vertices += coords
+            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY]
+    return PathPatch(MplPath(vertices, codes), **style)
+
+
+def territory_map(
+    contours: pd.DataFrame,
+    names: pd.Series,
+    white: pd.DataFrame,
+    overlap: pd.DataFrame,
+    outline: shapely.Geometry,
+) -> Figure:
+    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline."""
+    figure, axes = _figure(9, 9)
+    for i, row in enumerate(contours.itertuples()):
+        axes.add_patch(
+            _patch(
+                row.geometry,
+                facecolor=PALETTE[i % len(PALETTE)],
+                edgecolor="white",
+                linewidth=0.5,
+                alpha=0.85,
+            )
+        )
+        point = row.geometry.representative_point()
+        axes.annotate(
+            names.get(row.cpts_id, row.cpts_id), (point.x, point.y), fontsize=6, ha="center"
+        )
+    for geometry in white["geometry"]:
+        axes.add_patch(_patch(geometry, facecolor="#d9d9d9", edgecolor="#bdbdbd", linewidth=0.2))
+    for geometry in overlap["geometry"]:
+        axes.add_patch(
+            _patch(geometry, facecolor="none", edgecolor="red", hatch="///", linewidth=0.8)
+        )
+    axes.add_patch(_patch(outline, facecolor="none", edgecolor="black", linewidth=1))
+    minx, miny, maxx, maxy = outline.bounds
+    axes.set_xlim(minx, maxx)
+    axes.set_ylim(miny, maxy)
+    axes.set_aspect(1 / 0.7)  # ~cos(45°): keeps France's shape in lon/lat
+    axes.set_axis_off()
+    axes.set_title(
+        "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
+    )
+    return figure
+
+
+def coverage_bars(cover: pd.DataFrame) -> Figure:
+    """Coverage rate per department."""
+    figure, axes = _figure(10, max(2.5, 0.4 * len(cover) + 1.2))
+    labels = cover["nom"] + " (" + cover.iloc[:, 0].astype(str) + ")"
+    axes.barh(labels, cover["taux"], color="#3182bd")
+    for y, rate in enumerate(cover["taux"]):
+        axes.annotate(
+            format_percent(rate),
+            (rate, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
+    axes.set_xlim(0, 1.1)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v, 0)))
+    axes.invert_yaxis()
+    axes.set_title("Part de la population couverte par une CPTS")
+    return figure
+
+
+def cumulative_cash(schedule: pd.DataFrame) -> Figure:
+    """Cumulative payments over time (step chart)."""
+    daily = schedule.groupby("date")["amount"].sum().sort_index().cumsum()
+    figure, axes = _figure(10, 4)
+    axes.step(daily.index, daily.to_numpy(), where="post", color="#31a354")
+    axes.fill_between(daily.index, daily.to_numpy(), step="post", alpha=0.2, color="#31a354")
+    axes.yaxis.set_major_formatter(EUROS)
+    axes.xaxis.set_major_formatter(DateFormatter("%m/%Y"))
+    axes.set_title("Versements cumulés sur la durée du contrat")
+    return figure
+
+
+def yearly_by_mission(funding: pd.DataFrame, order: list[str]) -> Figure:
+    """Stacked bars: the envelope of each contract year by mission."""
+    table = funding.pivot_table(
+        index="contract_year", columns="mission", values="amount", aggfunc="sum"
+    ).fillna(0)
+    table = table.reindex(columns=[m for m in order if m in table.columns])
+    figure, axes = _figure(10, 4.5)
+    bottom = pd.Series(0.0, index=table.index)
+    colours = mission_colours(order)
+    for mission in table.columns:
+        axes.bar(
+            table.index.astype(str),
+            table[mission],
+            bottom=bottom,
+            color=colours[mission],
+            label=group_label(mission),
+        )
+        bottom += table[mission]
+    axes.yaxis.set_major_formatter(EUROS)
+    axes.set_xlabel("Année de contrat")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    axes.set_title("Enveloppe par année de contrat et par mission")
+    return figure
+
+
+def gains_losses(table: pd.DataFrame, label_column: str, value_column: str, title: str) -> Figure:
+    """Horizontal bars of a signed amount (green gain, red loss)."""
+    ordered = table.sort_values(value_column)
+    figure, axes = _figure(10, max(3, 0.32 * len(ordered) + 1.5))
+    colours = ["#31a354" if v >= 0 else "#de2d26" for v in ordered[value_column]]
+    axes.barh(ordered[label_column], ordered[value_column], color=colours)
+    axes.axvline(0, color="black", linewidth=0.8)
+    axes.xaxis.set_major_formatter(EUROS)
+    axes.set_title(title)
+    return figure

