@@ -17,7 +17,11 @@ from cpts_analysis.comparison import Comparison
 from cpts_analysis.deployment import STATE_LABELS
 from cpts_analysis.formatting import format_date, format_euros, format_number, format_percent
 from cpts_analysis.inputs import _Inputs
+from cpts_analysis.profile import Profile
 from cpts_analysis.report.sidecars import save_sidecars
+from cpts_analysis.rules import rule_sets
+from cpts_analysis.scenarios import merger_gain, split_gain
+from cpts_analysis.schedule import KIND_LABELS
 from cpts_analysis.tables import formatted, group_label, status_label
 from cpts_analysis.territories import cpts_contours, territory_units
 
@@ -174,6 +178,180 @@ def comparison_sidecars(result: Comparison, inputs: _Inputs) -> None:
         meta={
             "title": f"Comparaison territoriale des CPTS — {result.territory.title}",
             "rule_set": result.rule_set.describe_period(),
+            "data_vintages": DATA_VINTAGES,
+            "parameters": inputs.model_dump(),
+        },
+    )
+
+
+def profile_map_layers(profile: Profile) -> dict:
+    """``plots.territory_map`` arguments: the CPTS inside its department(s)."""
+    memberships = profile.communes.assign(cpts_id=profile.cpts["cpts_id"])
+    units = territory_units(memberships["code_commune"], geometry=True)
+    around = units[units["dep"].isin(set(profile.communes["dep"]))]
+    empty = pd.DataFrame({"geometry": []})
+    return {
+        "contours": cpts_contours(memberships),
+        "names": pd.Series({profile.cpts["cpts_id"]: profile.cpts["nom"]}),
+        "white": empty,
+        "overlap": empty,
+        "outline": shapely.union_all(around["geometry"].to_numpy()),
+    }
+
+
+def profile_summary(profile: Profile) -> pd.DataFrame:
+    row = profile.cpts
+    rows = [
+        ("CPTS", row["nom"]),
+        ("Département", row["departement"]),
+        ("Statut", row["statut"]),
+        ("Signature de l'ACI", format_date(row["date_signature"])),
+        ("Population (Insee 2023)", _number(row["population"])),
+        ("Communes", _number(row["communes"])),
+        ("Taille ACI", _number(row["tier"])),
+        ("Habitants manquants pour la taille suivante", format_number(row["distance_next_tier"])),
+        ("Enveloppe sur 5 ans", _euros(profile.funding["amount"].sum())),
+    ]
+    if profile.indicative:
+        rows.append(
+            (
+                "Contrat",
+                "indicatif : CPTS non signée, signature simulée à la date de "
+                "référence, missions socles démarrant à leur date limite",
+            )
+        )
+    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+
+
+def years_table(profile: Profile) -> pd.DataFrame:
+    return formatted(
+        profile.years,
+        {
+            "contract_year": ("Année", None),
+            "debut": ("Début", format_date),
+            "fin": ("Fin", format_date),
+            "regles": ("Règles", None),
+            "taille": ("Taille", None),
+            "total": ("Enveloppe", _euros),
+        },
+    )
+
+
+def schedule_table(profile: Profile) -> pd.DataFrame:
+    return formatted(
+        profile.schedule.assign(mission=profile.schedule["mission"].map(group_label)),
+        {
+            "date": ("Date", format_date),
+            "contract_year": ("Année", None),
+            "mission": ("Mission", None),
+            "label": ("Composante", None),
+            "kind": ("Versement", KIND_LABELS.get),
+            "amount": ("Montant", _euros),
+        },
+    )
+
+
+def variable_table(profile: Profile) -> pd.DataFrame:
+    return formatted(
+        profile.variable.assign(mission=profile.variable["mission"].map(group_label)),
+        {
+            "contract_year": ("Année", None),
+            "mission": ("Mission", None),
+            "achievement": ("Taux d'atteinte", lambda v: format_percent(float(v), 0)),
+            "amount": ("Part variable", _euros),
+            "maximum": ("Maximum", _euros),
+        },
+    )
+
+
+def overrides_table(profile: Profile) -> pd.DataFrame:
+    if profile.overrides.empty:
+        return pd.DataFrame({"Montants locaux": ["aucun : montants nationaux appliqués"]})
+    return formatted(
+        profile.overrides.assign(mission=profile.overrides["mission"].map(group_label)),
+        {
+            "annee_contrat": ("Année", None),
+            "mission": ("Mission", None),
+            "composante": ("Composante", None),
+            "montant": ("Montant du contrat local", _euros),
+        },
+    )
+
+
+def profile_sidecars(profile: Profile, inputs: _Inputs) -> None:
+    save_sidecars(
+        inputs.output_dir,
+        headline=profile.headline(),
+        tables={
+            "Annees": profile.years,
+            "Financement": profile.funding,
+            "Echeancier": profile.schedule,
+            "Communes": profile.communes,
+            "EPCI": profile.epci,
+            "Parts variables": profile.variable,
+            "Montants locaux": profile.overrides,
+        },
+        meta={
+            "title": f"Profil de la {profile.cpts['nom']}",
+            "rule_set": ", ".join(sorted(set(profile.years["regles"]))),
+            "data_vintages": DATA_VINTAGES,
+            "parameters": inputs.model_dump(),
+        },
+    )
+
+
+def threshold_table(table: pd.DataFrame) -> pd.DataFrame:
+    return formatted(
+        table,
+        {
+            "nom": ("CPTS", None),
+            "population": ("Population", _number),
+            "tier": ("Taille", None),
+            "enveloppe": ("Enveloppe annuelle", _euros),
+            "habitants_pour_monter": ("Habitants pour la taille suivante", _number),
+            "gain_si_monte": ("Gain", _euros),
+            "habitants_avant_descente": ("Habitants avant la taille inférieure", _number),
+            "perte_si_descend": ("Perte", _euros),
+        },
+    )
+
+
+def merger_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Two CPTS apart, then merged; the last line is the merger's gain (or loss)."""
+    return _configurations(table, "Écart : fusion − CPTS séparées", merger_gain(table))
+
+
+def split_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One CPTS, then its two halves; the last line is what splitting adds (or removes)."""
+    return _configurations(table, "Écart : deux parties − CPTS entière", split_gain(table))
+
+
+def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.DataFrame:
+    columns = {"configuration": ("Configuration", None)}
+    if "communes" in table:
+        columns["communes"] = ("Communes", _number)
+    columns |= {"population": ("Population", _number), "enveloppe": ("Enveloppe annuelle", _euros)}
+    shown = formatted(table, columns)
+    shown.loc[len(shown)] = dict.fromkeys(shown.columns, "") | {
+        "Configuration": label,
+        "Enveloppe annuelle": format_euros(float(difference)),
+    }
+    return shown
+
+
+def rule_sets_table(table: pd.DataFrame) -> pd.DataFrame:
+    money = {c: (c, _euros) for c in table.columns if c not in ("cpts_id", "nom", "population")}
+    return formatted(table, {"nom": ("CPTS", None), "population": ("Population", _number)} | money)
+
+
+def scenario_sidecars(inputs: _Inputs, headline: dict, tables: dict[str, pd.DataFrame]) -> None:
+    save_sidecars(
+        inputs.output_dir,
+        headline=headline,
+        tables=tables,
+        meta={
+            "title": f"Scénarios — territoire {inputs.territoire}",
+            "rule_set": " / ".join(r.describe_period() for r in rule_sets()),
             "data_vintages": DATA_VINTAGES,
             "parameters": inputs.model_dump(),
         },

@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 import shapely
 
+from cpts_analysis.errors import InputError
 from cpts_analysis.funding import compute_funding
 from cpts_analysis.registry import Registry
 from cpts_analysis.rules import RuleSet, rule_sets, rules_at
@@ -101,6 +102,10 @@ def split(registry: Registry, summary: pd.DataFrame, missions: pd.Series, cpts_i
     """One CPTS vs the same territory split west/east into two halves of similar population
     (communes ordered by the longitude of a point inside each)."""
     memberships = registry.communes[registry.communes["cpts_id"] == cpts_id]
+    if memberships["code_commune"].nunique() < 2:
+        raise InputError.single(
+            "decoupage", f"la CPTS « {cpts_id} » compte moins de deux communes : rien à scinder"
+        )
     members = member_units(memberships)
     units = territory_units(memberships["code_commune"], geometry=True)
     points = units.set_index("code")["geometry"].reindex(members["code_commune"])
@@ -141,3 +146,27 @@ def under_each_rule_set(summary: pd.DataFrame, missions: pd.Series) -> pd.DataFr
     if len(sets) >= 2:
         table["ecart"] = table[sets[-1].id] - table[sets[-2].id]
     return table
+
+
+def default_choices(summary: pd.DataFrame) -> tuple[str, str, str]:
+    """Merger pair and split candidate when the user names none: the two smallest signed CPTS
+    of the department with the most signed CPTS, and the most populated CPTS."""
+    signed = summary[summary["date_signature"].notna()]
+    if len(signed) < 2:
+        raise InputError.single(
+            "scenarios", "au moins deux CPTS signées sont nécessaires pour simuler une fusion"
+        )
+    department = signed["departement"].value_counts().sort_index().idxmax()
+    smallest = signed[signed["departement"] == department].sort_values(["population", "cpts_id"])
+    largest = summary.sort_values(["population", "cpts_id"], ascending=[False, True])
+    return smallest["cpts_id"].iloc[0], smallest["cpts_id"].iloc[1], largest["cpts_id"].iloc[0]
+
+
+def merger_gain(table: pd.DataFrame) -> float:
+    """Merged envelope minus the two separate ones (``merger`` output)."""
+    return float(table["enveloppe"].iloc[-1] - table["enveloppe"].iloc[:-1].sum())
+
+
+def split_gain(table: pd.DataFrame) -> float:
+    """The two halves' envelopes minus the whole CPTS's (``split`` output)."""
+    return float(table["enveloppe"].iloc[1:].sum() - table["enveloppe"].iloc[0])

@@ -1,0 +1,103 @@
+"""One CPTS in detail: territory, tier per contract year, 5-year envelope, dated payments,
+achievement and local overrides.
+
+A CPTS that has not signed yet gets an *indicative* contract: signed on the reference date,
+each socle mission starting at its calendar deadline — what it would receive if it signed now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cpts_analysis.comparison import registry_funding
+from cpts_analysis.errors import InputError
+from cpts_analysis.missions import deadlines
+from cpts_analysis.registry import Registry
+from cpts_analysis.rules import rules_at
+from cpts_analysis.territories import cpts_summary, epci_composition, member_units
+
+
+@dataclass(frozen=True)
+class Profile:
+    cpts: pd.Series  # the registry row plus population, tier and distances
+    indicative: bool  # True when the contract is simulated (CPTS not signed)
+    communes: pd.DataFrame
+    epci: pd.DataFrame
+    missions: pd.DataFrame
+    funding: pd.DataFrame
+    schedule: pd.DataFrame
+    years: pd.DataFrame  # one row per contract year: dates, rule set, tier, total
+    variable: pd.DataFrame  # variable parts: achievement, amount, and the maximum
+    overrides: pd.DataFrame
+
+    def headline(self) -> dict[str, float | int | str]:
+        return {
+            "cpts": str(self.cpts["cpts_id"]),
+            "nom": str(self.cpts["nom"]),
+            "population": int(self.cpts["population"]),
+            "taille": int(self.cpts["tier"]),
+            "contrat_indicatif": self.indicative,
+            "enveloppe_5_ans": round(float(self.funding["amount"].sum()), 2),
+            "versements": len(self.schedule),
+            "montants_locaux": len(self.overrides),
+        }
+
+
+def cpts_profile(registry: Registry, cpts_id: str, date: dt.date | str) -> Profile:
+    day = pd.Timestamp(date)
+    rows = registry.cpts[registry.cpts["cpts_id"] == cpts_id]
+    if rows.empty:
+        raise InputError.single("cpts", f"CPTS « {cpts_id} » absente du registre {registry.source}")
+    memberships = registry.communes[registry.communes["cpts_id"] == cpts_id]
+    summary = cpts_summary(rows, memberships, day)
+    row = summary.iloc[0]
+    indicative = pd.isna(row["date_signature"])
+    missions = registry.missions[registry.missions["cpts_id"] == cpts_id]
+    if indicative:
+        rows = rows.assign(date_signature=day)
+        socle = [m.id for m in rules_at(day).missions.values() if m.mandatory]
+        starts = deadlines(pd.Series([day] * len(socle)), pd.Series(socle))["start_deadline"]
+        missions = pd.DataFrame(
+            {"cpts_id": cpts_id, "mission": socle, "date_demarrage": starts.to_numpy()}
+        )
+        registry = Registry(
+            source=registry.source,
+            cpts=rows,
+            communes=memberships,
+            missions=missions,
+            resultats=registry.resultats.iloc[0:0],
+            montants=registry.montants.iloc[0:0],
+        )
+    funding, schedule = registry_funding(registry, rows, summary.set_index("cpts_id")["population"])
+    years = (
+        funding.groupby("contract_year")
+        .agg(
+            debut=("year_start", "first"),
+            fin=("year_end", "first"),
+            regles=("rule_set", "first"),
+            taille=("tier", "first"),
+            total=("amount", "sum"),
+        )
+        .reset_index()
+    )
+    variable = funding[funding["nature"] == "variable"].assign(
+        maximum=lambda f: f["envelope"] * f["prorata"]
+    )[["contract_year", "mission", "achievement", "amount", "maximum"]]
+    overrides = registry.montants[registry.montants["cpts_id"] == cpts_id]
+    return Profile(
+        cpts=row,
+        indicative=bool(indicative),
+        communes=member_units(memberships).sort_values(
+            "population", ascending=False, ignore_index=True
+        ),
+        epci=epci_composition(memberships),
+        missions=missions.sort_values("date_demarrage", ignore_index=True),
+        funding=funding,
+        schedule=schedule,
+        years=years,
+        variable=variable.reset_index(drop=True),
+        overrides=overrides.reset_index(drop=True),
+    )
