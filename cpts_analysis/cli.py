@@ -1,6 +1,6 @@
 """``cpts-analysis`` command line. Command names, options and JSON keys are a public contract.
 
-Exit codes: 0 success; 1 invalid input data (``validate``) or a failed report; 2 bad arguments.
+Exit codes: 0 success; 1 invalid input data (a registry) or a failed report; 2 bad arguments.
 Errors are printed as plain lines on stderr, never as a traceback.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from cpts_analysis.errors import CptsError, InputError
-from cpts_analysis.formatting import format_date
+from cpts_analysis.formatting import format_date, format_number, format_percent
 from cpts_analysis.tables import (
     TIER_COLUMNS,
     annex_table,
@@ -25,6 +25,7 @@ from cpts_analysis.tables import (
     status_label,
 )
 
+EXIT_DATA = 1
 EXIT_USAGE = 2
 
 
@@ -243,6 +244,89 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_problems(problems) -> None:
+    for problem in problems:
+        sys.stderr.write(f"{problem}\n")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from cpts_analysis.registry import validate_registry
+
+    problems = validate_registry(args.path, allow_overlap=args.allow_overlap)
+    _print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{args.path} : {errors} erreur(s), {warnings} avertissement(s)")
+    return EXIT_DATA if errors else 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from cpts_analysis.registry import write_template
+
+    print(write_template(args.path))
+    return 0
+
+
+def cmd_territories(args: argparse.Namespace) -> int:
+    from cpts_analysis.registry import load_registry
+    from cpts_analysis.territories import coverage, cpts_summary
+
+    registry = load_registry(args.path, allow_overlap=args.allow_overlap)
+    _print_problems(registry.warnings)
+    summary = cpts_summary(registry.cpts, registry.communes, args.date)
+    cover = coverage(registry.communes)
+    payload = {
+        "cpts": [
+            {
+                "cpts_id": r.cpts_id,
+                "nom": r.nom,
+                "population": int(r.population),
+                "tier": int(r.tier),
+                "communes": int(r.communes),
+            }
+            for r in summary.itertuples()
+        ],
+        "coverage": [
+            {
+                "departement": r.departement,
+                "population": int(r.population),
+                "population_couverte": int(r.population_couverte),
+                "taux": round(float(r.taux), 6),
+            }
+            for r in cover.itertuples()
+        ],
+    }
+    if args.format == "json":
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    cpts_text = render_text(
+        pd.DataFrame(payload["cpts"]).rename(
+            columns={
+                "cpts_id": "CPTS",
+                "nom": "Nom",
+                "population": "Population",
+                "tier": "Taille",
+                "communes": "Communes",
+            }
+        ),
+        {"Population": lambda v: format_number(v), "Taille": str, "Communes": str},
+    )
+    cover_text = render_text(
+        cover.rename(
+            columns={
+                "departement": "Département",
+                "nom": "Nom",
+                "population": "Population",
+                "population_couverte": "Couverte",
+                "taux": "Taux",
+            }
+        )[["Département", "Nom", "Population", "Couverte", "Taux"]],
+        {"Population": format_number, "Couverte": format_number, "Taux": format_percent},
+    )
+    print(f"{cpts_text}\n\nCouverture par département\n{cover_text}")
+    return 0
+
+
 def _all_missions() -> list[str]:
     from cpts_analysis.missions import catalogue
 
@@ -281,6 +365,22 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--signed", type=iso_date, required=True)
     schedule.add_argument("--mission", type=mission_start, action="append")
     schedule.set_defaults(handler=cmd_schedule)
+
+    validate = commands.add_parser("validate", help="vérifier un registre de CPTS")
+    validate.add_argument("path")
+    validate.add_argument("--allow-overlap", action="store_true")
+    validate.set_defaults(handler=cmd_validate)
+
+    template = commands.add_parser("template", help="créer un registre vierge (dossier ou .xlsx)")
+    template.add_argument("path")
+    template.set_defaults(handler=cmd_template, exit_on_error=EXIT_DATA)
+
+    territories = commands.add_parser("territories", help="population, taille et couverture")
+    territories.add_argument("path")
+    territories.add_argument("--date", type=iso_date, default=None)
+    territories.add_argument("--allow-overlap", action="store_true")
+    territories.add_argument("--format", choices=["table", "json"], default="table")
+    territories.set_defaults(handler=cmd_territories, exit_on_error=EXIT_DATA)
     return parser
 
 
@@ -291,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CptsError as exc:
         for line in str(exc).splitlines():
             sys.stderr.write(f"cpts-analysis: erreur : {line}\n")
-        return EXIT_USAGE
+        return getattr(args, "exit_on_error", EXIT_USAGE)
 
 
 if __name__ == "__main__":
