@@ -152,6 +152,9 @@ class Comparison:
             if covered
             else 0.0,
             "missions_en_retard": int(self.deployment["etat"].isin(["en_retard"]).sum()),
+            "cpts_en_renouvellement": int(
+                self.current.loc[self.current["renewal"], "cpts_id"].nunique()
+            ),
             "montants_non_confirmes": len(self.uncertain),
         }
 
@@ -189,8 +192,8 @@ def compare_territory(
         ("demarree_en_retard", "missions_demarrees_en_retard"),
         ("en_retard", "missions_en_retard"),
     ):
-        listed = states[state] if state in states else pd.Series(dtype=str)
-        table[column] = table["cpts_id"].map(listed).fillna("")
+        listed = states[state] if state in states else pd.Series(dtype=object)
+        table[column] = table["cpts_id"].map(listed).astype(object).fillna("")
     table = table.sort_values(
         ["departement", "population"], ascending=[True, False], ignore_index=True
     )

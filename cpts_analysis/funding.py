@@ -4,7 +4,8 @@ Conventions (also in the README):
 
 * Contract years run from one signature anniversary to the next (``DateOffset(years=1)``, so a
   29/02 signature has its anniversaries on 28/02); the contract lasts the number of years the
-  rule set in force at signature gives (5).
+  rule set in force at signature gives (5). Where that rule set says the contract is renewed
+  tacitly (an unconfirmed rule), one renewal follows: contract years 6–10, flagged ``renewal``.
 * Each contract year uses the rule set in force on its first day, and the tier that rule set's
   thresholds give for the CPTS population.
 * A mission starting inside a contract year gets ``prorata`` = days from its start to the next
@@ -34,6 +35,7 @@ PAYABLE_NATURES = ("fonctionnement", "fixe", "variable", "activation")
 FUNDING_COLUMNS = [
     "cpts_id",
     "contract_year",
+    "renewal",
     "year_start",
     "year_end",
     "rule_set",
@@ -61,10 +63,13 @@ def round_cents(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(values, dtype=float) * 100 + 0.5 + 1e-6) / 100
 
 
-def contract_years(contracts: pd.DataFrame, tree: ParameterTree | None = None) -> pd.DataFrame:
-    """One row per CPTS and contract year, with dates, rule set and tier.
+def contract_years(
+    contracts: pd.DataFrame, tree: ParameterTree | None = None, renewals: int | None = None
+) -> pd.DataFrame:
+    """One row per CPTS and contract year, with dates, rule set, tier and ``renewal`` flag.
 
     ``contracts`` needs ``cpts_id``, ``population`` and ``signature``; other columns are kept.
+    ``renewals``: tacit renewals to include; default one where the rules say so, else none.
     """
     tree = tree or default_tree()
     _require(contracts, ["cpts_id", "population", "signature"], "contracts")
@@ -81,11 +86,16 @@ def contract_years(contracts: pd.DataFrame, tree: ParameterTree | None = None) -
             )
             for d in base.loc[signed_under.isna(), "signature"]
         )
-    duration = signed_under.map({r.id: r.payment.contract_years for r in rule_sets(tree)})
+    sets = rule_sets(tree)
+    duration = signed_under.map({r.id: r.payment.contract_years for r in sets})
+    renewed = signed_under.map({r.id: r.payment.tacit_renewal for r in sets})
+    count = renewed.astype(int) if renewals is None else pd.Series(renewals, index=base.index)
+    horizon = duration * (1 + count)
     frames = []
-    for year in range(1, int(duration.max()) + 1):
-        rows = base[duration >= year].copy()
+    for year in range(1, int(horizon.max()) + 1):
+        rows = base[horizon >= year].copy()
         rows["contract_year"] = year
+        rows["renewal"] = year > duration[horizon >= year]
         rows["year_start"] = rows["signature"] + pd.DateOffset(years=year - 1)
         rows["year_end"] = rows["signature"] + pd.DateOffset(years=year)
         frames.append(rows)
@@ -107,6 +117,7 @@ def compute_funding(
     overrides: pd.DataFrame | None = None,
     default_achievement: float = 1.0,
     tree: ParameterTree | None = None,
+    renewals: int | None = None,
 ) -> pd.DataFrame:
     """Tidy table of every amount owed (see module docstring for the conventions).
 
@@ -123,7 +134,7 @@ def compute_funding(
     contracts = contracts.copy()
     for flag in ("snp_supplement", "fonctionnement_uplift"):
         contracts[flag] = contracts[flag].fillna(False).astype(bool) if flag in contracts else False
-    years = contract_years(contracts, tree)
+    years = contract_years(contracts, tree, renewals)
     amounts = all_amounts(tree)
     amounts = amounts[amounts["nature"].isin(PAYABLE_NATURES)]
 
@@ -175,10 +186,10 @@ def annual_envelope(
             f"mission(s) inconnue(s) dans « {rule_set.label} » : {', '.join(unknown)} "
             f"(connues : {', '.join(rule_set.missions)})",
         )
-    if contract_year < 1 or contract_year > rule_set.payment.contract_years:
-        raise InputError.single(
-            "contract_year", f"année de contrat hors de 1–{rule_set.payment.contract_years}"
-        )
+    payment = rule_set.payment
+    last_year = payment.contract_years * (2 if payment.tacit_renewal else 1)
+    if not 1 <= contract_year <= last_year:
+        raise InputError.single("contract_year", f"année de contrat hors de 1–{last_year}")
     signature = start - pd.DateOffset(years=contract_year - 1)
     contracts = pd.DataFrame(
         {

@@ -143,10 +143,19 @@ class TiersFile(_Strict):
     values: Annotated[dict[dt.date, DatedTiers], Field(min_length=1)]
 
 
+class Flag(_Strict):
+    """A yes/no rule with its own source and status."""
+
+    value: Annotated[bool, Field(strict=True)]
+    status: Status
+    source: Text
+
+
 class DatedPayment(_Strict):
     duree_contrat_annees: Annotated[int, Field(ge=1, strict=True)]
     taux_avance_fonctionnement: Annotated[float, Field(ge=0, le=1, strict=True)]
     taux_avance_fixe: Annotated[float, Field(ge=0, le=1, strict=True)]
+    renouvellement_tacite: Flag
     status: Status
     source: Text
     note: Text | None = None

@@ -1,6 +1,9 @@
 """One CPTS in detail: territory, tier per contract year, 5-year envelope, dated payments,
 achievement and local overrides.
 
+The five years shown are the contract running on the reference date: the initial one, or its
+tacit renewal (years 6–10) once the first five years are over.
+
 A CPTS that has not signed yet gets an *indicative* contract: signed on the reference date,
 each socle mission starting at its calendar deadline — what it would receive if it signed now.
 """
@@ -72,6 +75,10 @@ def cpts_profile(registry: Registry, cpts_id: str, date: dt.date | str) -> Profi
             montants=registry.montants.iloc[0:0],
         )
     funding, schedule = registry_funding(registry, rows, summary.set_index("cpts_id")["population"])
+    renewed = funding.loc[funding["renewal"], "year_start"]
+    period = bool(len(renewed)) and day >= renewed.min()
+    funding = funding[funding["renewal"] == period].reset_index(drop=True)
+    schedule = schedule[schedule["contract_year"].isin(funding["contract_year"])]
     years = (
         funding.groupby("contract_year")
         .agg(

@@ -56,6 +56,10 @@ def headline_table(result: Comparison) -> pd.DataFrame:
         ("Financement ACI de l'année de contrat en cours", _euros(h["financement_annuel_total"])),
         ("Financement par habitant couvert", format_euros(h["euros_par_habitant_couvert"], True)),
         ("Missions socles en retard (non démarrées)", _number(h["missions_en_retard"])),
+        (
+            "CPTS financées au titre d'un renouvellement tacite",
+            _number(h["cpts_en_renouvellement"]),
+        ),
         ("Montants utilisés au statut non confirmé", _number(h["montants_non_confirmes"])),
         ("Règles ACI appliquées", result.rule_set.describe_period()),
         ("Date de référence", format_date(result.date)),
@@ -112,10 +116,21 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
 
 
 def uncertain_box(result: Comparison) -> HTML:
-    """Warning box listing every amount used whose status is not "confirmed"."""
-    if result.uncertain.empty:
+    """Warning box listing every amount used whose status is not "confirmed", and the tacit
+    renewal of contracts past their fifth year (an unconfirmed rule)."""
+    renewed = result.current.loc[result.current["renewal"], "cpts_id"].nunique()
+    payment = result.rule_set.payment
+    renewal = (
+        f"<li><b>Renouvellement tacite des contrats</b> : {renewed} CPTS au-delà de leur "
+        f"cinquième année de contrat sont financées comme si le contrat était renouvelé "
+        f"(statut <i>{html.escape(status_label(payment.renewal_status))}</i>). "
+        f"<small>Source : {html.escape(payment.renewal_source)}</small></li>"
+        if renewed
+        else ""
+    )
+    if result.uncertain.empty and not renewal:
         return HTML("<p>Tous les montants utilisés ont le statut « confirmé ».</p>")
-    items = "".join(
+    items = renewal + "".join(
         f"<li><b>{html.escape(group_label(r.mission))} — {html.escape(r.label)}</b>, taille "
         f"{r.tier} : statut <i>{html.escape(status_label(r.status))}</i> ({r.cpts} CPTS, "
         f"{html.escape(format_euros(r.montant_total))} au total). "

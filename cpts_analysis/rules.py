@@ -50,6 +50,9 @@ class PaymentRules:
     fixe_advance_rate: float
     status: str
     source: str
+    tacit_renewal: bool
+    renewal_status: str
+    renewal_source: str
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,9 @@ def _rule_sets(tree: ParameterTree) -> tuple[RuleSet, ...]:
                     fixe_advance_rate=payment.taux_avance_fixe,
                     status=payment.status,
                     source=payment.source,
+                    tacit_renewal=payment.renouvellement_tacite.value,
+                    renewal_status=payment.renouvellement_tacite.status,
+                    renewal_source=payment.renouvellement_tacite.source,
                 ),
                 missions={m.id: m for m in missions.values() if since[m.since] <= start},
                 amounts=_amounts_in_force(rule_id, start, tree),

@@ -53,7 +53,7 @@ def _one_contract(**extra):
 
 
 def test_contract_years_are_anniversaries_and_follow_rules():
-    years = contract_years(_one_contract())
+    years = contract_years(_one_contract(), renewals=0)
     assert years["year_start"].dt.strftime("%Y-%m-%d").tolist() == [
         "2020-09-15",
         "2021-09-15",
@@ -62,6 +62,14 @@ def test_contract_years_are_anniversaries_and_follow_rules():
         "2024-09-15",
     ]
     assert years["rule_set"].tolist() == ["aci_2019"] * 2 + ["avenant_2"] * 3
+    assert not years["renewal"].any()
+
+
+def test_tacit_renewal_adds_five_flagged_years():
+    years = contract_years(_one_contract())
+    assert years["contract_year"].tolist() == list(range(1, 11))
+    assert years["renewal"].tolist() == [False] * 5 + [True] * 5
+    assert years["year_end"].iloc[-1] == pd.Timestamp("2030-09-15")
 
 
 def test_leap_day_signature():

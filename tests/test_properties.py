@@ -74,7 +74,7 @@ def test_schedule_pays_exactly_the_envelopes(case, achievement):
     assert paid.index.sort_values().equals(owed.index.sort_values())
     assert (paid.reindex(owed.index) - owed).abs().max() < 0.005
     signature = pd.Timestamp(contract["signature"].item())
-    assert schedule["date"].between(signature, signature + pd.DateOffset(years=5)).all()
+    assert schedule["date"].between(signature, signature + pd.DateOffset(years=10)).all()
 
 
 @settings(max_examples=60, deadline=None)
