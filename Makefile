@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## Main job: the territorial comparison report of region 84 on the shipped registry.
 report: $(STAMP)
-	$(BIN)/cpts-analysis rules
+	$(BIN)/cpts-analysis report --territory 84
 
 ## Set everything up, then lint and run the whole test suite.
 test: $(STAMP)

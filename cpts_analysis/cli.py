@@ -381,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     territories.add_argument("--allow-overlap", action="store_true")
     territories.add_argument("--format", choices=["table", "json"], default="table")
     territories.set_defaults(handler=cmd_territories, exit_on_error=EXIT_DATA)
+
+    from cpts_analysis.report.cli_commands import register
+
+    register(commands)
     return parser
 
 

@@ -32,6 +32,13 @@ DATA_VINTAGES = {
 }
 
 
+def configure_display() -> None:
+    """pandas display options for reports: whole cell texts, every row of our tables."""
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 500)
+    pd.set_option("display.width", 250)
+
+
 def _number(value: object) -> str:
     return format_number(float(value))
 
@@ -64,7 +71,7 @@ def headline_table(result: Comparison) -> pd.DataFrame:
         ("Règles ACI appliquées", result.rule_set.describe_period()),
         ("Date de référence", format_date(result.date)),
     ]
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"]).set_index("Indicateur")
 
 
 def cpts_table(result: Comparison) -> pd.DataFrame:
@@ -235,7 +242,7 @@ def profile_summary(profile: Profile) -> pd.DataFrame:
                 "référence, missions socles démarrant à leur date limite",
             )
         )
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"])
+    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"]).set_index("Indicateur")
 
 
 def years_table(profile: Profile) -> pd.DataFrame:
@@ -281,7 +288,9 @@ def variable_table(profile: Profile) -> pd.DataFrame:
 
 def overrides_table(profile: Profile) -> pd.DataFrame:
     if profile.overrides.empty:
-        return pd.DataFrame({"Montants locaux": ["aucun : montants nationaux appliqués"]})
+        return pd.DataFrame(
+            {"Montants locaux": ["aucun : montants nationaux appliqués"]}
+        ).set_index("Montants locaux")
     return formatted(
         profile.overrides.assign(mission=profile.overrides["mission"].map(group_label)),
         {
@@ -347,9 +356,8 @@ def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.Da
         columns["communes"] = ("Communes", _number)
     columns |= {"population": ("Population", _number), "enveloppe": ("Enveloppe annuelle", _euros)}
     shown = formatted(table, columns)
-    shown.loc[len(shown)] = dict.fromkeys(shown.columns, "") | {
-        "Configuration": label,
-        "Enveloppe annuelle": format_euros(float(difference)),
+    shown.loc[label] = dict.fromkeys(shown.columns, "") | {
+        "Enveloppe annuelle": format_euros(float(difference))
     }
     return shown
 

@@ -138,15 +138,19 @@ def render_text(
 def formatted(
     table: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[object], str] | None]]
 ) -> pd.DataFrame:
-    """Display copy: ``columns`` maps each kept column to (French label, formatter or None)."""
-    return pd.DataFrame(
+    """Display copy: ``columns`` maps each kept column to (French label, formatter or None).
+
+    The first column becomes the index, so reports show no meaningless row numbers.
+    """
+    shown = pd.DataFrame(
         {
             label: table[column].map(lambda v, f=fmt: "–" if _missing(v) else f(v))
             if fmt
             else table[column].fillna("–").astype(str)
             for column, (label, fmt) in columns.items()
         }
-    ).reset_index(drop=True)
+    )
+    return shown.set_index(shown.columns[0])
 
 
 def _missing(value: object) -> bool:

@@ -1,0 +1,6 @@
+"""Parameterised notebook reports: run templates with papermill, export offline HTML, batch them.
+
+Submodules are imported explicitly (``from cpts_analysis.report.execute import run_report``):
+notebooks import :mod:`cpts_analysis.report.sidecars` in their kernel, which must not pay for
+papermill or nbconvert imports.
+"""

@@ -1,0 +1,83 @@
+"""Which reports the ``report`` and ``batch`` commands make: templates, territories, parameters.
+
+Batch territories carry their level (``departement:42``, ``region:84``) so that a code shared
+by a department and a region (84: Vaucluse, Auvergne-Rhône-Alpes) is never ambiguous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from cpts_analysis.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR
+from cpts_analysis.report.batch import Job
+from cpts_analysis.report.location import make_slug
+from cpts_analysis.report.params import ReportInputError
+
+DEFAULT_NOTEBOOK = "comparaison_territoriale"
+DEFAULT_REGISTRY = EXAMPLE_REGISTRY
+PROFILE_NOTEBOOK = "profil_cpts"
+# The template parameter that receives the territory; profiles take a CPTS id.
+TERRITORY_PARAMETER = {PROFILE_NOTEBOOK: "cpts"}
+
+
+def notebook_path(name: str) -> Path:
+    """Template ``name`` → ``notebooks/<name>.ipynb``, which must exist."""
+    path = NOTEBOOKS_DIR / f"{name}.ipynb"
+    if not path.is_file():
+        available = sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) or ["aucun"]
+        raise ReportInputError(
+            f"modèle de rapport inconnu « {name} » (disponibles : {', '.join(available)})"
+        )
+    return path
+
+
+def report_job(
+    notebook: str, territory: str, registry: Path, date: str | None, label: str = ""
+) -> Job:
+    """The report of one territory at ``date`` (ISO; None: today).
+
+    The date is always passed explicitly: reports depend on it (rules in force, late missions),
+    so it must be part of what decides whether a rerun can skip a report.
+    """
+    if not registry.exists():
+        raise ReportInputError(f"registre introuvable : {registry}")
+    return Job(
+        notebook=notebook_path(notebook),
+        parameters={
+            TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
+            "registre": str(registry.resolve()),
+            "date_reference": date or dt.date.today().isoformat(),
+        },
+        slug=make_slug(territory),
+        label=label or territory,
+        inputs=(registry,),
+    )
+
+
+def batch_jobs(by: str, registry: Path, date: str | None) -> list[Job]:
+    """One report per territory of the level ``by`` found in ``registry``: the comparison for
+    departments and regions, the profile for CPTS."""
+    notebook = PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK
+    return [
+        report_job(notebook, code, registry, date, label)
+        for code, label in territory_codes(by, registry)
+    ]
+
+
+def territory_codes(by: str, registry: Path) -> list[tuple[str, str]]:
+    """(code, French label) of every territory of level ``by`` the registry touches."""
+    from cpts_analysis.communes import load_departements
+    from cpts_analysis.comparison import resolve_territory
+    from cpts_analysis.registry import load_registry
+
+    loaded = load_registry(registry)
+    if by == "cpts":
+        codes = sorted(loaded.cpts["cpts_id"])
+    else:
+        departements = sorted(set(loaded.cpts["departement"]))
+        if by == "region":
+            regions = load_departements().set_index("code")["region"]
+            departements = sorted(set(regions.reindex(departements).dropna()))
+        codes = [f"{by}:{code}" for code in departements]
+    return [(code, resolve_territory(code, loaded).title) for code in codes]
