@@ -1,0 +1,170 @@
+"""Every template run through the package runner on the shipped registry (a department, a
+region, a CPTS), headline sidecars checked against the package, and the HTML opened in a real
+headless Chromium.
+
+The browser check is skipped with a visible reason on a machine without Chromium, but never
+when ``CI=true``: there it fails instead, since `.ci/run` installs Chromium first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cpts_analysis.comparison import compare_territory, cpts_in, resolve_territory
+from cpts_analysis.paths import EXAMPLE_REGISTRY, REPORTS_DIR
+from cpts_analysis.profile import cpts_profile
+from cpts_analysis.registry import load_registry
+from cpts_analysis.report.batch import run_batch
+from cpts_analysis.report.jobs import report_job
+from cpts_analysis.scenarios import (
+    current_missions,
+    default_choices,
+    merger,
+    merger_gain,
+    threshold_crossing,
+)
+from cpts_analysis.territories import cpts_summary
+
+pytestmark = pytest.mark.slow
+DATE = "2025-06-01"
+JOBS = [
+    ("comparaison_territoriale", "departement:42"),
+    ("comparaison_territoriale", "region:84"),
+    ("scenarios", "departement:42"),
+    ("profil_cpts", "ARA-42-01"),
+]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(EXAMPLE_REGISTRY)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    jobs = [report_job(notebook, code, EXAMPLE_REGISTRY, DATE) for notebook, code in JOBS]
+    batch = run_batch(jobs, out, workers=2, timeout=300)
+    assert not batch.any_failed, [str(r.error) for r in batch.failed]
+    return {(r.notebook.stem, r.slug): r for r in batch.results}
+
+
+def _headline(result) -> dict:
+    return json.loads(Path(result.outputs["headline"]).read_text(encoding="utf-8"))["headline"]
+
+
+@pytest.mark.parametrize("code", ["departement:42", "region:84"])
+def test_comparison_headline_matches_package(reports, registry, code):
+    result = reports[("comparaison_territoriale", code.replace(":", "-"))]
+    assert _headline(result) == json.loads(
+        json.dumps(compare_territory(registry, code, DATE).headline())
+    )
+    for output in ("html", "notebook", "tables"):
+        assert Path(result.outputs[output]).stat().st_size > 0
+    sheets = pd.ExcelFile(result.outputs["tables"]).sheet_names
+    assert "CPTS" in sheets and "Zones blanches" in sheets
+
+
+def test_profile_headline_matches_package(reports, registry):
+    result = reports[("profil_cpts", "ara-42-01")]
+    assert _headline(result) == cpts_profile(registry, "ARA-42-01", DATE).headline()
+
+
+def test_scenarios_headline_matches_package(reports, registry):
+    headline = _headline(reports[("scenarios", "departement-42")])
+    territory = resolve_territory("departement:42", registry)
+    cpts = cpts_in(territory, registry)
+    summary = cpts_summary(cpts, registry.communes, DATE)
+    missions = current_missions(registry, DATE)
+    first, second, _ = default_choices(summary)
+    assert headline["cpts"] == len(cpts)
+    assert headline["ecart_fusion"] == merger_gain(merger(summary, missions, first, second, DATE))
+    gains = threshold_crossing(summary, missions, DATE)["gain_si_monte"].sum()
+    assert headline["gain_total_si_seuil_franchi"] == round(float(gains), 2)
+
+
+def test_html_is_french_self_contained_and_escaped(reports):
+    html = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"]).read_text(
+        encoding="utf-8"
+    )
+    assert '<html lang="fr"' in html
+    assert re.search(r"\d{1,3}(?: \d{3})+ €", html)  # amounts like 11 932 716,50 €
+    assert "Montants non confirmés" in html and "Carte des territoires des CPTS" in html
+    assert "<script src" not in html and "cdnjs" not in html
+    assert "injected-parameters" not in html and "volet_snp_supplementaire" not in html
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing on CI: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium): browser check skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def test_report_in_real_browser(reports, browser):
+    path = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    console_errors, requests = [], []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console_errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri(), wait_until="load")
+    assert console_errors == []
+    assert [url for url in requests if not url.startswith(("file://", "data:"))] == []
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+    assert len(images) >= 5 and all(done and width > 0 for done, width in images)
+    text = page.inner_text("body")
+    assert re.search(r"\d{1,3}(?: \d{3})+ €", text) and "Taux de couverture" in text
+    assert "Carte des territoires des CPTS" in text
+    toc = page.eval_on_selector_all("nav a[href^='#']", "els => els.length")
+    assert toc >= 8
+    target = REPORTS_DIR / "browser" / "comparaison_region_84.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 50_000
+    page.close()
+
+
+def test_hostile_cpts_name_is_escaped(tmp_path, browser):
+    registry = tmp_path / "registre"
+    shutil.copytree(EXAMPLE_REGISTRY, registry)
+    cpts = registry / "cpts.csv"
+    text = cpts.read_text(encoding="utf-8")
+    cpts.write_text(text.replace("CPTS du Pays Roannais", "<script>alert(1)</script>"), "utf-8")
+    job = report_job("comparaison_territoriale", "departement:42", registry, DATE)
+    result = run_batch([job], tmp_path / "out", workers=1, timeout=300).results[0]
+    assert result.ok, result.error
+    html = Path(result.outputs["html"]).read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(Path(result.outputs["html"]).as_uri(), wait_until="load")
+    assert dialogs == [] and "<script>alert(1)</script>" in page.inner_text("body")
+    page.close()
