@@ -395,7 +395,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CptsError as exc:
         for line in str(exc).splitlines():
             sys.stderr.write(f"cpts-analysis: erreur : {line}\n")
-        return getattr(args, "exit_on_error", EXIT_USAGE)
+        # Bad data (a registry, a target folder) may have its own code; bad arguments get 2.
+        return (
+            getattr(args, "exit_on_error", EXIT_USAGE)
+            if isinstance(exc, InputError)
+            else (EXIT_USAGE)
+        )
 
 
 if __name__ == "__main__":

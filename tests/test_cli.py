@@ -15,13 +15,6 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-def run_usage(capsys, *argv):
-    with pytest.raises(SystemExit) as exited:
-        main(list(argv))
-    out = capsys.readouterr()
-    return exited.value.code, out.out, out.err
-
-
 def test_tier(capsys):
     assert run(capsys, "tier", "80000")[:2] == (0, "3\n")
 
@@ -138,61 +131,6 @@ def test_schedule_json_contract(capsys):
         "amount": 50_000,
     }
     assert payload["total"] == pytest.approx(sum(p["amount"] for p in payload["payments"]))
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["tier", "-5"],
-        ["tier", "12.5"],
-        ["funding", "--population", "5", "--achievement", "1.5"],
-        ["funding", "--population", "5", "--date", "2020-13-01"],
-        ["schedule", "--population", "5", "--signed", "2020-02-30"],
-        ["schedule", "--population", "5", "--signed", "2020-01-01", "--mission", "acces_soins"],
-        ["funding", "--format", "xml", "--population", "5"],
-    ],
-)
-def test_usage_errors_exit_2_with_one_line(capsys, argv):
-    code, out, err = run_usage(capsys, *argv)
-    assert code == 2 and out == ""
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["funding", "--population", "5", "--missions", "acces,parcours"], "acces"),
-        (["funding", "--population", "5", "--date", "2019-01-01"], "aucune règle"),
-        (
-            [
-                "schedule",
-                "--population",
-                "5",
-                "--signed",
-                "2020-01-01",
-                "--mission",
-                "acces_soins=2019-12-01",
-            ],
-            "avant la signature",
-        ),
-        (
-            [
-                "schedule",
-                "--population",
-                "5",
-                "--signed",
-                "2020-01-01",
-                "--mission",
-                "teleconsultation=2020-03-01",
-            ],
-            "mission inconnue",
-        ),
-    ],
-)
-def test_domain_errors_exit_2_with_one_line(capsys, argv, message):
-    code, out, err = run(capsys, *argv)
-    assert code == 2 and out == ""
-    assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
 
 
 def test_console_script_runs():

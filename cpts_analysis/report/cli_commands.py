@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("--territory", required=True, metavar="CODE")
     report.add_argument("--notebook", default=None, metavar="NAME", help="modèle de rapport")
-    report.set_defaults(handler=cmd_report)
+    report.set_defaults(handler=cmd_report, exit_on_error=EXIT_REPORT_FAILED)
 
     batch = subparsers.add_parser(
         "batch", parents=[common], help="rapports de tous les territoires d'un niveau"
@@ -55,13 +55,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="durée maximale d'un rapport, en secondes",
     )
-    batch.set_defaults(handler=cmd_batch)
+    batch.set_defaults(handler=cmd_batch, exit_on_error=EXIT_REPORT_FAILED)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from cpts_analysis.registry import load_registry
     from cpts_analysis.report import jobs
     from cpts_analysis.report.execute import run_report
 
+    if args.registry is not None and args.registry.exists():
+        load_registry(args.registry)  # every registry problem at once, before any kernel starts
     job = jobs.report_job(
         args.notebook or jobs.DEFAULT_NOTEBOOK,
         args.territory,
