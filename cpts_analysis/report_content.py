@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 from IPython.display import HTML
 
+from cpts_analysis.communes import load_communes
 from cpts_analysis.comparison import Comparison
 from cpts_analysis.deployment import STATE_LABELS
 from cpts_analysis.formatting import format_date, format_euros, format_number, format_percent
@@ -23,7 +24,7 @@ from cpts_analysis.rules import rule_sets
 from cpts_analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.schedule import KIND_LABELS
 from cpts_analysis.tables import formatted, group_label, status_label
-from cpts_analysis.territories import cpts_contours, territory_units
+from cpts_analysis.territories import cpts_contours, single_region, territory_units
 
 DATA_VINTAGES = {
     "Communes": "Insee COG 2025 (liste identique au COG 2026)",
@@ -167,13 +168,16 @@ def method_note(result: Comparison) -> HTML:
 def map_layers(result: Comparison, names: pd.Series) -> dict:
     """Keyword arguments of ``plots.territory_map`` for the comparison's territory."""
     members = result.memberships
-    units = territory_units(members["code_commune"], geometry=True)
+    communes = load_communes()
+    scope = communes.loc[communes["dep"].isin(result.territory.departements), "code"]
+    region = single_region(pd.concat([scope, members["code_commune"]]))
+    units = territory_units(members["code_commune"], geometry=True, region=region)
     in_scope = units[units["dep"].isin(result.territory.departements)]
     shapes = units.set_index("code")["geometry"]
     white = result.white_zones.assign(geometry=result.white_zones["code"].map(shapes))
     overlap = result.overlaps.assign(geometry=result.overlaps["code_commune"].map(shapes))
     return {
-        "contours": cpts_contours(members),
+        "contours": cpts_contours(members, region=region),
         "names": names,
         "white": white,
         "overlap": overlap,
@@ -209,11 +213,12 @@ def comparison_sidecars(result: Comparison, inputs: _Inputs) -> None:
 def profile_map_layers(profile: Profile) -> dict:
     """``plots.territory_map`` arguments: the CPTS inside its department(s)."""
     memberships = profile.communes.assign(cpts_id=profile.cpts["cpts_id"])
-    units = territory_units(memberships["code_commune"], geometry=True)
+    region = single_region(memberships["code_commune"])
+    units = territory_units(memberships["code_commune"], geometry=True, region=region)
     around = units[units["dep"].isin(set(profile.communes["dep"]))]
     empty = pd.DataFrame({"geometry": []})
     return {
-        "contours": cpts_contours(memberships),
+        "contours": cpts_contours(memberships, region=region),
         "names": pd.Series({profile.cpts["cpts_id"]: profile.cpts["nom"]}),
         "white": empty,
         "overlap": empty,

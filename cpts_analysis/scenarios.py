@@ -18,7 +18,7 @@ from cpts_analysis.errors import InputError
 from cpts_analysis.funding import compute_funding
 from cpts_analysis.registry import Registry
 from cpts_analysis.rules import RuleSet, rule_sets, rules_at
-from cpts_analysis.territories import member_units, territory_units
+from cpts_analysis.territories import member_units, single_region, territory_units
 
 
 def full_year_envelopes(
@@ -107,7 +107,8 @@ def split(registry: Registry, summary: pd.DataFrame, missions: pd.Series, cpts_i
             "decoupage", f"la CPTS « {cpts_id} » compte moins de deux communes : rien à scinder"
         )
     members = member_units(memberships)
-    units = territory_units(memberships["code_commune"], geometry=True)
+    region = single_region(memberships["code_commune"])
+    units = territory_units(memberships["code_commune"], geometry=True, region=region)
     points = units.set_index("code")["geometry"].reindex(members["code_commune"])
     members = members.assign(x=shapely.get_x(shapely.point_on_surface(points.to_numpy())))
     members = members.sort_values(["x", "code_commune"], ignore_index=True)

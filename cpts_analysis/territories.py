@@ -36,6 +36,14 @@ def territory_units(used_codes: pd.Series, geometry: bool = False, region: str |
     return communes[keep].reset_index(drop=True)
 
 
+def single_region(codes: pd.Series) -> str | None:
+    """The one region holding all ``codes`` (communes or ARM), else None: lets geometry be read
+    for that region only, which is much lighter than all of France."""
+    regions = load_communes().set_index("code")["reg"].reindex(pd.Series(codes, dtype=str))
+    found = regions.dropna().unique()
+    return str(found[0]) if len(found) == 1 and regions.notna().all() else None
+
+
 def member_units(memberships: pd.DataFrame, populations: pd.Series | None = None):
     """One row per CPTS and member unit, with its population and department.
 
@@ -166,6 +174,7 @@ def epci_composition(memberships: pd.DataFrame) -> pd.DataFrame:
 
 def cpts_contours(memberships: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
     """Each CPTS's territory as the union of its units' contours (WGS84)."""
+    region = region or single_region(memberships["code_commune"])
     units = territory_units(memberships["code_commune"], geometry=True, region=region)
     members = memberships.merge(
         units[["code", "geometry"]], left_on="code_commune", right_on="code"
