@@ -25,6 +25,7 @@ import papermill
 import pytest
 
 from cpts_analysis import cli
+from cpts_analysis.paths import EXAMPLE_REGISTRY
 from cpts_analysis.report import batch, jobs, manifest
 from cpts_analysis.report.batch import Job, run_batch
 from cpts_analysis.report.display import display_value
@@ -542,8 +543,10 @@ def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
     cases = [
         (("--notebook", "fails", "--territory", "../../x"), "../../x"),
         (("--notebook", "absent", "--territory", "84"), "modèle de rapport inconnu"),
-        (("--notebook", "fails", "--territory", "84", "--registry", "/absent"),
-         "registre introuvable"),
+        (
+            ("--notebook", "fails", "--territory", "84", "--registry", "/absent"),
+            "registre introuvable",
+        ),
     ]
     for argv, message in cases:
         code, out, err = cli_run("report", *argv, "--out", str(tmp_path))
@@ -555,11 +558,37 @@ def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_report_command_exit_codes(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "NOTEBOOKS_DIR", FIXTURES)
-    registry = tmp_path / "registre.csv"
-    registry.write_text("code\n", encoding="utf-8")
-    common = ["report", "--notebook", "fails", "--registry", str(registry)]
+    # `report` validates the registry before any kernel starts: give it a valid one.
+    common = ["report", "--notebook", "fails", "--registry", str(EXAMPLE_REGISTRY)]
     common += ["--date", "2024-06-01", "--out", str(tmp_path / "out")]
     code, out, _ = cli_run(*common, "--territory", "2A")
     assert code == 0 and out.strip().endswith(os.path.join("fails", "2a", "report.html"))
     code, _, err = cli_run(*common, "--territory", "42")
     assert code == 1 and "cellule 3" in err and "failed.ipynb" in err
+
+
+# --- warm kernels: one per batch worker --------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_warm_kernel_resets_state_and_matches_a_cold_run(tmp_path):
+    from cpts_analysis.report import kernels
+
+    leak = FIXTURES / "leak.ipynb"
+    try:
+        first = run_report(leak, {"territoire": "84"}, tmp_path, 60, reuse_kernel=True)
+        manager = kernels._warm["python3"]
+        second = run_report(leak, {"territoire": "42"}, tmp_path, 60, reuse_kernel=True)
+        assert first.ok and second.ok, (first.error, second.error)
+        assert kernels._warm["python3"] is manager  # reused, yet `leftover` was gone
+        cold = run_report(leak, {"territoire": "42"}, tmp_path / "cold", 60)
+        warm_nb = nbformat.read(second.outputs["notebook"], as_version=4)
+        cold_nb = nbformat.read(cold.outputs["notebook"], as_version=4)
+        assert [c.get("outputs") for c in warm_nb.cells] == [
+            c.get("outputs") for c in cold_nb.cells
+        ]
+        failed = run_report(FAILS, {"territoire": "42"}, tmp_path, 60, reuse_kernel=True)
+        assert not failed.ok and "python3" not in kernels._warm  # discarded after a failure
+        assert not manager.is_alive()
+    finally:
+        kernels.discard("python3")

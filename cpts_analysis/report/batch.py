@@ -260,5 +260,11 @@ def _work(index: int, job: Job, out_dir: Path, timeout: float) -> ReportResult:
     """Worker side: announce the start (for the time limit), then run the report."""
     _started_queue.put((index, os.getpid()))
     return run_report(
-        job.notebook, job.parameters, out_dir, timeout, slug=job.slug, label=job.label
+        job.notebook,
+        job.parameters,
+        out_dir,
+        timeout,
+        slug=job.slug,
+        label=job.label,
+        reuse_kernel=True,
     )

@@ -18,6 +18,7 @@ import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
+from cpts_analysis.report import kernels
 from cpts_analysis.report.export import build_header, write_html
 from cpts_analysis.report.location import default_slug, report_dir, staging_dir
 from cpts_analysis.report.params import OUTPUT_DIR, check_parameters
@@ -103,10 +104,12 @@ def run_report(
     *,
     slug: str | None = None,
     label: str = "",
+    reuse_kernel: bool = False,
 ) -> ReportResult:
     """Execute ``notebook`` into ``out_dir/<stem>/<slug>/`` and export its HTML page.
 
-    ``timeout`` bounds each cell (None: no limit). Bad parameters or folder names raise
+    ``timeout`` bounds each cell (None: no limit). ``reuse_kernel`` runs in this process's warm
+    kernel (see :mod:`~cpts_analysis.report.kernels`). Bad parameters or folder names raise
     :class:`~cpts_analysis.report.params.ReportInputError` before any kernel starts; a failing
     notebook returns a ``failed`` result naming the cell and the exception.
     """
@@ -127,6 +130,7 @@ def run_report(
             timeout,
             kernel_name,
             tracker,
+            reuse_kernel,
         )
         tracker.current = None  # what fails from here on is not a cell
         _check_completed(nb, staging, notebook)
@@ -183,6 +187,7 @@ def _execute(
     timeout: float | None,
     kernel_name: str,
     tracker: _CellTracker,
+    reuse_kernel: bool = False,
 ) -> nbformat.NotebookNode:
     """papermill run, retried once when the kernel failed before running any cell.
 
@@ -191,6 +196,9 @@ def _execute(
     """
 
     def attempt() -> nbformat.NotebookNode:
+        warm = {}
+        if reuse_kernel:
+            warm["km"] = kernels.warm_kernel(kernel_name, KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT_S)
         return papermill.execute_notebook(
             str(notebook),
             str(staging / REPORT_NOTEBOOK),
@@ -202,17 +210,23 @@ def _execute(
             execution_timeout=timeout,
             extra_arguments=list(KERNEL_ARGUMENTS),
             on_cell_execute=tracker,
+            **warm,
         )
 
     try:
-        return attempt()
-    except PapermillExecutionError:
-        raise
-    except Exception as exc:
-        if tracker.current is not None:
+        try:
+            return attempt()
+        except PapermillExecutionError:
             raise
-        log.warning("%s : échec au démarrage du noyau (%r), nouvel essai", notebook.name, exc)
-    return attempt()
+        except Exception as exc:
+            if tracker.current is not None:
+                raise
+            log.warning("%s : échec au démarrage du noyau (%r), nouvel essai", notebook.name, exc)
+            kernels.discard(kernel_name)
+        return attempt()
+    except BaseException:
+        kernels.discard(kernel_name)  # never hand a kernel in an unknown state to the next report
+        raise
 
 
 def _check_completed(nb: nbformat.NotebookNode, staging: Path, notebook: Path) -> None:
