@@ -12,9 +12,9 @@ import io
 import matplotlib
 import pandas as pd
 import shapely
+from matplotlib.collections import PathCollection
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter
 
@@ -142,15 +142,22 @@ def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Tim
     return figure
 
 
-def _patch(geometry, **style) -> PathPatch:
-    polygons = getattr(geometry, "geoms", [geometry])
+def _path(geometry: shapely.Geometry) -> MplPath:
+    """A (multi)polygon with its holes as one matplotlib path."""
     vertices, codes = [], []
-    for polygon in polygons:
+    for polygon in getattr(geometry, "geoms", [geometry]):
         for ring in [polygon.exterior, *polygon.interiors]:
             coords = list(ring.coords)
             vertices += coords
             codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY]
-    return PathPatch(MplPath(vertices, codes), **style)
+    return MplPath(vertices, codes)
+
+
+def _layer(axes: matplotlib.axes.Axes, geometries, **style) -> None:
+    """One collection per layer: thousands of communes draw several times faster than patches."""
+    paths = [_path(g) for g in geometries if g is not None and not g.is_empty]
+    if paths:
+        axes.add_collection(PathCollection(paths, **style))
 
 
 def territory_map(
@@ -162,27 +169,25 @@ def territory_map(
 ) -> Figure:
     """CPTS territories (colours), white zones (grey), overlaps (red), territory outline."""
     figure, axes = _figure(9, 9)
-    for i, row in enumerate(contours.itertuples()):
-        axes.add_patch(
-            _patch(
-                row.geometry,
-                facecolor=PALETTE[i % len(PALETTE)],
-                edgecolor="white",
-                linewidth=0.5,
-                alpha=0.85,
-            )
-        )
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(contours))]
+    _layer(
+        axes,
+        contours["geometry"],
+        facecolors=colours,
+        edgecolors="white",
+        linewidths=0.5,
+        alpha=0.85,
+    )
+    _layer(axes, white["geometry"], facecolors="#d9d9d9", edgecolors="#bdbdbd", linewidths=0.2)
+    _layer(
+        axes, overlap["geometry"], facecolors="none", edgecolors="red", hatch="///", linewidths=0.8
+    )
+    _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
+    for row in contours.itertuples():
         point = row.geometry.representative_point()
         axes.annotate(
             names.get(row.cpts_id, row.cpts_id), (point.x, point.y), fontsize=6, ha="center"
         )
-    for geometry in white["geometry"]:
-        axes.add_patch(_patch(geometry, facecolor="#d9d9d9", edgecolor="#bdbdbd", linewidth=0.2))
-    for geometry in overlap["geometry"]:
-        axes.add_patch(
-            _patch(geometry, facecolor="none", edgecolor="red", hatch="///", linewidth=0.8)
-        )
-    axes.add_patch(_patch(outline, facecolor="none", edgecolor="black", linewidth=1))
     minx, miny, maxx, maxy = outline.bounds
     axes.set_xlim(minx, maxx)
     axes.set_ylim(miny, maxy)

@@ -136,8 +136,29 @@ def load_registry(path: str | Path, allow_overlap: bool = False) -> Registry:
     """The parsed registry; ``InputError`` listing every problem if any of them is an error.
 
     ``allow_overlap`` turns "commune in two CPTS" into a warning (territories being redrawn).
+    A registry whose files are unchanged (same paths, sizes and modification times) is
+    validated once per process — a batch worker's warm kernel reuses it — and every call gets
+    its own copies of the tables.
     """
     source = Path(path)
+    cached = _load_validated(source.resolve(), allow_overlap, _stamps(source))
+    tables = {name: getattr(cached, name).copy() for name in TABLES}
+    return Registry(source=source, warnings=cached.warnings, **tables)
+
+
+def _stamps(source: Path) -> tuple[tuple[str, int, int], ...]:
+    files = sorted(source.iterdir()) if source.is_dir() else [source]
+    return (
+        tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
+        if source.exists()
+        else ()
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _load_validated(
+    source: Path, allow_overlap: bool, _stamps: tuple[tuple[str, int, int], ...]
+) -> Registry:
     problems, frames = _validate(source, allow_overlap)
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
