@@ -246,7 +246,7 @@ def _parse(model: type[M], path: Path, root: Path) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            Problem(file=label, field=_key_path(err["loc"]), message=err["msg"], field_kind="clé")
+            _key_problem(label, _key_path(err["loc"]), err["msg"])
             for err in exc.errors()
         ) from None
 
@@ -304,6 +304,10 @@ def load_parameter_tree(root: Path) -> ParameterTree:
     return tree
 
 
+def _key_problem(file: str, key: str, message: str) -> Problem:
+    return Problem(file=file, field=key, message=message, field_kind="clé")
+
+
 @functools.lru_cache(maxsize=8)
 def default_tree(root: Path = PARAMETERS_DIR) -> ParameterTree:
     """The package's parameters, read once per process (they are immutable models)."""
@@ -320,11 +324,10 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
         end = entry.until or next_entry.from_ - dt.timedelta(days=1)
         if entry.from_ == next_entry.from_ or end >= next_entry.from_:
             problems.append(
-                Problem(
-                    file=rule_sets_label,
-                    field=f"rule_sets.{name}",
-                    message=f"période qui chevauche celle de « {next_name} »",
-                    field_kind="clé",
+                _key_problem(
+                    rule_sets_label,
+                    f"rule_sets.{name}",
+                    f"période qui chevauche celle de « {next_name} »",
                 )
             )
     starts = {entry.from_ for entry in tree.rule_sets.rule_sets.values()}
@@ -333,12 +336,11 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
         for date in dates:
             if date not in starts:
                 problems.append(
-                    Problem(
-                        file=label,
-                        field=f"{prefix}.{date.isoformat()}",
-                        message="date d'effet qui ne correspond au début d'aucun jeu de règles "
+                    _key_problem(
+                        label,
+                        f"{prefix}.{date.isoformat()}",
+                        "date d'effet qui ne correspond au début d'aucun jeu de règles "
                         "(rule_sets.yaml)",
-                        field_kind="clé",
                     )
                 )
 
@@ -348,11 +350,10 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
     for mission_id, mission in tree.missions.missions.items():
         if mission.since not in tree.rule_sets.rule_sets:
             problems.append(
-                Problem(
-                    file=missions_label,
-                    field=f"missions.{mission_id}.since",
-                    message=f"jeu de règles inconnu « {mission.since} »",
-                    field_kind="clé",
+                _key_problem(
+                    missions_label,
+                    f"missions.{mission_id}.since",
+                    f"jeu de règles inconnu « {mission.since} »",
                 )
             )
 
@@ -361,33 +362,20 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
         label = _label(path, root)
         if amounts.group in groups:
             problems.append(
-                Problem(
-                    file=label,
-                    field="group",
-                    message=f"groupe déjà défini dans {groups[amounts.group]}",
-                    field_kind="clé",
-                )
+                _key_problem(label, "group", f"groupe déjà défini dans {groups[amounts.group]}")
             )
         groups[amounts.group] = label
         if amounts.group not in tree.missions.missions and amounts.group not in NON_MISSION_GROUPS:
-            problems.append(
-                Problem(
-                    file=label,
-                    field="group",
-                    message=f"mission inconnue « {amounts.group} »",
-                    field_kind="clé",
-                )
-            )
+            problems.append(_key_problem(label, "group", f"mission inconnue « {amounts.group} »"))
         for comp_id, component in amounts.components.items():
             check_dates(label, f"components.{comp_id}.values", component.values)
     for mission_id in tree.missions.missions:
         if mission_id not in groups:
             problems.append(
-                Problem(
-                    file=missions_label,
-                    field=f"missions.{mission_id}",
-                    message="aucun fichier de montants (montants/*.yaml) pour cette mission",
-                    field_kind="clé",
+                _key_problem(
+                    missions_label,
+                    f"missions.{mission_id}",
+                    "aucun fichier de montants (montants/*.yaml) pour cette mission",
                 )
             )
     return problems

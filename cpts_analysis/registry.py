@@ -850,17 +850,7 @@ class _Checks:
             return
         frame = self.frames["resultats"]
         known = self.known_mission("resultats")
-        if self.has("missions", "cpts_id", "mission"):
-            idle = known & self.known_cpts("resultats") & ~self.running("resultats")
-            self.report(
-                "resultats",
-                frame[idle],
-                "mission",
-                "résultat d'une mission non déclarée",
-                lambda r: (
-                    f"« {r.cpts_id} » n'a pas la mission {r.mission} dans {self.labels['missions']}"
-                ),
-            )
+        self.report_undeclared("resultats", known, "résultat d'une mission non déclarée")
         text = frame["taux_atteinte"]
         rate = _parse_numbers(text)
         self.report(
@@ -878,6 +868,21 @@ class _Checks:
             lambda r: f"« {r.taux_atteinte} » (un taux de 85 % s'écrit 0,85)",
         )
 
+    def report_undeclared(self, table: str, rows: pd.Series, rule: str) -> None:
+        """Rows of ``table`` about a mission their CPTS does not run (per the missions table)."""
+        if not self.has("missions", "cpts_id", "mission"):
+            return
+        idle = rows & self.known_cpts(table) & ~self.running(table)
+        self.report(
+            table,
+            self.frames[table][idle],
+            "mission",
+            rule,
+            lambda r: (
+                f"« {r.cpts_id} » n'a pas la mission {r.mission} dans {self.labels['missions']}"
+            ),
+        )
+
     def check_montants(self) -> None:
         if not self.has("montants", "cpts_id", "mission", "composante", "montant"):
             return
@@ -892,18 +897,8 @@ class _Checks:
             "composante inconnue pour cette mission",
             lambda r: f"« {r.composante} » (composantes de {r.mission} : {r.admises})",
         )
-        if self.has("missions", "cpts_id", "mission"):
-            mission = known & (frame["mission"] != FONCTIONNEMENT)
-            idle = mission & self.known_cpts("montants") & ~self.running("montants")
-            self.report(
-                "montants",
-                frame[idle],
-                "mission",
-                "montant d'une mission non déclarée",
-                lambda r: (
-                    f"« {r.cpts_id} » n'a pas la mission {r.mission} dans {self.labels['missions']}"
-                ),
-            )
+        mission = known & (frame["mission"] != FONCTIONNEMENT)
+        self.report_undeclared("montants", mission, "montant d'une mission non déclarée")
         text = frame["montant"]
         amount = _parse_numbers(text)
         self.report(
