@@ -34,7 +34,7 @@ def main() -> None:
     start = time.perf_counter()
     from cpts_analysis import communes, territories
     from cpts_analysis.paths import EXAMPLE_REGISTRY
-    from cpts_analysis.registry import load_registry
+    from cpts_analysis.registry import load_registry, validate_registry
 
     report("import cpts_analysis (pandas, shapely…)", time.perf_counter() - start)
     start = time.perf_counter()
@@ -42,7 +42,8 @@ def main() -> None:
     report(f"load_communes(), cold: {len(table)} rows", time.perf_counter() - start)
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else EXAMPLE_REGISTRY
-    registry = timed(f"load_registry({path.name}) with validation", lambda: load_registry(path), 3)
+    timed(f"validate_registry({path.name}): every rule", lambda: validate_registry(path), 3)
+    registry = load_registry(path)
     summary = timed(
         f"cpts_summary: {len(registry.cpts)} CPTS, {len(registry.communes)} memberships",
         lambda: territories.cpts_summary(registry.cpts, registry.communes, "2025-01-01"),
