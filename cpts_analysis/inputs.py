@@ -19,7 +19,7 @@ from cpts_analysis.paths import EXAMPLE_REGISTRY
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$")
 
 
-class _Inputs(BaseModel):
+class NotebookInputs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     registre: str = ""
@@ -66,16 +66,16 @@ class _Inputs(BaseModel):
             ) from None
 
 
-class ComparisonInputs(_Inputs):
+class ComparisonInputs(NotebookInputs):
     territoire: str = Code
     volet_snp_supplementaire: bool = False
 
 
-class ProfileInputs(_Inputs):
+class ProfileInputs(NotebookInputs):
     cpts: str = Code
 
 
-class ScenarioInputs(_Inputs):
+class ScenarioInputs(NotebookInputs):
     territoire: str = Code
     fusion_a: str = ""
     fusion_b: str = ""

@@ -17,7 +17,7 @@ from cpts_analysis.communes import load_communes
 from cpts_analysis.comparison import Comparison
 from cpts_analysis.deployment import STATE_LABELS
 from cpts_analysis.formatting import format_date, format_euros, format_number, format_percent
-from cpts_analysis.inputs import _Inputs
+from cpts_analysis.inputs import NotebookInputs
 from cpts_analysis.profile import Profile
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.rules import rule_sets
@@ -185,7 +185,7 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
     }
 
 
-def comparison_sidecars(result: Comparison, inputs: _Inputs) -> None:
+def comparison_sidecars(result: Comparison, inputs: NotebookInputs) -> None:
     """Headline JSON and workbook of the comparison report (no-op outside the runner)."""
     save_sidecars(
         inputs.output_dir,
@@ -307,7 +307,7 @@ def overrides_table(profile: Profile) -> pd.DataFrame:
     )
 
 
-def profile_sidecars(profile: Profile, inputs: _Inputs) -> None:
+def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
     save_sidecars(
         inputs.output_dir,
         headline=profile.headline(),
@@ -372,7 +372,9 @@ def rule_sets_table(table: pd.DataFrame) -> pd.DataFrame:
     return formatted(table, {"nom": ("CPTS", None), "population": ("Population", _number)} | money)
 
 
-def scenario_sidecars(inputs: _Inputs, headline: dict, tables: dict[str, pd.DataFrame]) -> None:
+def scenario_sidecars(
+    inputs: NotebookInputs, headline: dict, tables: dict[str, pd.DataFrame]
+) -> None:
     save_sidecars(
         inputs.output_dir,
         headline=headline,

@@ -15,6 +15,20 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
+# The example of the issue: a taille-2 CPTS in 2020, all missions, full achievement.
+FUNDING_52000 = [
+    "funding",
+    "--population",
+    "52000",
+    "--date",
+    "2020-06-01",
+    "--missions",
+    "all",
+    "--achievement",
+    "1",
+]
+
+
 def test_tier(capsys):
     assert run(capsys, "tier", "80000")[:2] == (0, "3\n")
 
@@ -22,15 +36,7 @@ def test_tier(capsys):
 def test_funding_json_contract(capsys):
     code, out, _ = run(
         capsys,
-        "funding",
-        "--population",
-        "52000",
-        "--date",
-        "2020-06-01",
-        "--missions",
-        "all",
-        "--achievement",
-        "1",
+        *FUNDING_52000,
         "--format",
         "json",
     )
@@ -53,15 +59,7 @@ def test_funding_json_contract(capsys):
 def test_funding_with_supplement(capsys):
     _, out, _ = run(
         capsys,
-        "funding",
-        "--population",
-        "52000",
-        "--date",
-        "2020-06-01",
-        "--missions",
-        "all",
-        "--achievement",
-        "1",
+        *FUNDING_52000,
         "--snp-supplement",
         "--format",
         "json",
