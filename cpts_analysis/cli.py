@@ -189,15 +189,13 @@ def cmd_funding(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from cpts_analysis.funding import compute_funding, round_cents
-    from cpts_analysis.rules import rules_at
     from cpts_analysis.schedule import KIND_LABELS, payment_schedule
 
     signed = pd.Timestamp(args.signed)
-    rule_set = rules_at(args.signed)
     missions = pd.DataFrame(args.mission or [], columns=["mission", "start"]).assign(cpts_id="cpts")
     problems = []
     for mission, start in args.mission or []:
-        if mission not in rule_set.missions and mission not in _all_missions():
+        if mission not in _all_missions():
             problems.append(
                 f"mission inconnue « {mission} » (connues : {', '.join(_all_missions())})"
             )

@@ -6,6 +6,7 @@ and status like every amount.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -41,8 +42,13 @@ class Mission:
 
 
 def catalogue(tree: ParameterTree | None = None) -> dict[str, Mission]:
-    """All missions ever defined, in file order (socle first)."""
-    tree = tree or default_tree()
+    """All missions ever defined, in file order (socle first); a fresh dict of shared frozen
+    missions, built once per parameter tree (labels are looked up row by row in tables)."""
+    return dict(_catalogue(tree or default_tree()))
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(tree: ParameterTree) -> dict[str, Mission]:
     return {
         mission_id: Mission(
             id=mission_id,

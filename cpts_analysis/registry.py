@@ -147,12 +147,11 @@ def load_registry(path: str | Path, allow_overlap: bool = False) -> Registry:
 
 
 def _stamps(source: Path) -> tuple[tuple[str, int, int], ...]:
+    if not source.exists():
+        return ()
     files = sorted(source.iterdir()) if source.is_dir() else [source]
-    return (
-        tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
-        if source.exists()
-        else ()
-    )
+    stats = [(f.name, f.stat()) for f in files if f.is_file()]
+    return tuple((name, stat.st_size, stat.st_mtime_ns) for name, stat in stats)
 
 
 @functools.lru_cache(maxsize=4)
