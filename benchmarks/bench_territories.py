@@ -32,9 +32,9 @@ def timed(label: str, function, repeat: int = 5):
 
 def main() -> None:
     start = time.perf_counter()
-    from cpts_analysis import communes, territories
-    from cpts_analysis.paths import EXAMPLE_REGISTRY
-    from cpts_analysis.registry import load_registry, validate_registry
+    from cpts_analysis.core.paths import EXAMPLE_REGISTRY
+    from cpts_analysis.territory import communes, territories
+    from cpts_analysis.territory.registry import load_registry, validate_registry
 
     report("import cpts_analysis (pandas, shapely…)", time.perf_counter() - start)
     start = time.perf_counter()

@@ -6,8 +6,9 @@ real EPCI (``data/epci_communes.csv``) with invented names, dates, missions and 
 not the official list and its README says so.
 
 Deterministic: a fixed plan, a seeded generator and sorted output, so two runs give the same
-bytes. The folder is built beside the target, validated with ``cpts_analysis.registry`` (no
-error and no warning allowed), and only then swapped into place.
+bytes. The folder is built beside the target, validated with
+``cpts_analysis.territory.registry`` (no error and no warning allowed), and only then swapped
+into place.
 
 Usage: ``python scripts/build_example_registry.py [--out DIR]``.
 """
@@ -24,17 +25,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cpts_analysis.communes import (
+from cpts_analysis.aci.missions import Mission, catalogue
+from cpts_analysis.aci.rules import all_amounts, rule_sets, rules_at
+from cpts_analysis.core.errors import CptsError
+from cpts_analysis.core.formatting import format_date, format_number
+from cpts_analysis.territory.communes import (
     load_communes,
     load_departements,
     load_epci_communes,
     load_territory_units,
 )
-from cpts_analysis.errors import CptsError
-from cpts_analysis.formatting import format_date, format_number
-from cpts_analysis.missions import Mission, catalogue
-from cpts_analysis.registry import TABLES, validate_registry
-from cpts_analysis.rules import all_amounts, rule_sets, rules_at
+from cpts_analysis.territory.registry import TABLES, validate_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data" / "exemple_ara"
@@ -393,7 +394,7 @@ script ; deux exécutions donnent des fichiers identiques octet pour octet).
   mission) est fixée dans le script ; les dates de signature des autres sont tirées au hasard
   (générateur `numpy` de graine {seed}) entre le {first} et le {last}.
 * **Missions** : les missions socle sont démarrées le plus souvent dans le délai du calendrier
-  de déploiement (`cpts_analysis/parameters/missions.yaml`), environ une sur quatre en retard
+  de déploiement (`cpts_analysis/aci/parameters/missions.yaml`), environ une sur quatre en retard
   (jusqu'à 8 mois après l'échéance) ; « Crises sanitaires » ne démarre jamais avant l'entrée en
   vigueur de l'avenant 2 ({avenant_2}). Les missions optionnelles sont tirées pour une partie
   des CPTS. Seules les missions démarrées au {situation} sont listées.
@@ -404,8 +405,8 @@ script ; deux exécutions donnent des fichiers identiques octet pour octet).
 * **Populations** : populations légales 2023 (`data/communes.csv`) ; taille ACI selon les
   seuils en vigueur au {situation}.
 
-Le registre est validé par `cpts_analysis.registry` à chaque construction : **aucune erreur,
-aucun avertissement**.
+Le registre est validé par `cpts_analysis.territory.registry` à chaque construction :
+**aucune erreur, aucun avertissement**.
 
 ## Chiffres
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cpts_analysis.paths import PARAMETERS_DIR, PROJECT_ROOT
+from cpts_analysis.core.paths import PARAMETERS_DIR, PROJECT_ROOT
 
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cpts_analysis.cli import main
-from cpts_analysis.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR, PARAMETERS_DIR
-from cpts_analysis.registry import TABLES
+from cpts_analysis.cli.main import main
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR, PARAMETERS_DIR
+from cpts_analysis.territory.registry import TABLES
 
 EXIT_DATA, EXIT_USAGE = 1, 2
 
@@ -261,7 +261,7 @@ def test_bad_parameter_files(tmp_path, name, file, old, new, message):
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "cpts_analysis.cli", "funding", "--population", "52000"],
+        [sys.executable, "-m", "cpts_analysis", "funding", "--population", "52000"],
         capture_output=True,
         text=True,
         check=False,

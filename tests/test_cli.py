@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from cpts_analysis.cli import main
+from cpts_analysis.cli.main import main
 
 
 def run(capsys, *argv):
@@ -133,7 +133,7 @@ def test_schedule_json_contract(capsys):
 
 def test_console_script_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "cpts_analysis.cli", "tier", "175001"],
+        [sys.executable, "-m", "cpts_analysis", "tier", "175001"],
         capture_output=True,
         text=True,
         check=False,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cpts_analysis.cli import main
-from cpts_analysis.paths import EXAMPLE_REGISTRY
+from cpts_analysis.cli.main import main
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 
 BROKEN = Path(__file__).parent / "fixtures" / "registre_casse"
 

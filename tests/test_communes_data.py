@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 import shapely
 
-from cpts_analysis import communes as cm
-from cpts_analysis.errors import InputError
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.territory import communes as cm
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / ".build" / "src"

@@ -3,13 +3,10 @@
 import pandas as pd
 import pytest
 
-from cpts_analysis.comparison import compare_territory, resolve_territory
-from cpts_analysis.errors import InputError
-from cpts_analysis.funding import annual_envelope
-from cpts_analysis.paths import EXAMPLE_REGISTRY
-from cpts_analysis.profile import cpts_profile
-from cpts_analysis.registry import load_registry
-from cpts_analysis.scenarios import (
+from cpts_analysis.aci.funding import annual_envelope
+from cpts_analysis.analysis.comparison import compare_territory, resolve_territory
+from cpts_analysis.analysis.profile import cpts_profile
+from cpts_analysis.analysis.scenarios import (
     current_missions,
     merger,
     merger_gain,
@@ -18,7 +15,10 @@ from cpts_analysis.scenarios import (
     threshold_crossing,
     under_each_rule_set,
 )
-from cpts_analysis.territories import cpts_summary
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY
+from cpts_analysis.territory.registry import load_registry
+from cpts_analysis.territory.territories import cpts_summary
 
 DATE = "2025-06-01"
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from cpts_analysis.errors import InputError
-from cpts_analysis.funding import annual_envelope, compute_funding, contract_years
+from cpts_analysis.aci.funding import annual_envelope, compute_funding, contract_years
+from cpts_analysis.core.errors import InputError
 
 TOTALS_2019 = {30_000: 185_000, 52_000: 242_000, 100_000: 315_000, 200_000: 380_000}
 TOTALS_2019_SNP = {30_000: 220_000, 52_000: 287_000, 100_000: 370_000, 200_000: 450_000}

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cpts_analysis.paths import NOTEBOOKS_DIR
+from cpts_analysis.core.paths import NOTEBOOKS_DIR
 
 GOLDENS = Path(__file__).parent / "notebooks"
 SPECS = json.loads((GOLDENS / "goldens.json").read_text(encoding="utf-8"))

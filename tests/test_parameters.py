@@ -7,9 +7,9 @@ import re
 import pytest
 from conftest import SHARED_REFERENCE, edit
 
-from cpts_analysis.errors import InputError
-from cpts_analysis.parameter_files import STATUSES, default_tree, load_parameter_tree
-from cpts_analysis.rules import rule_sets, rules_at
+from cpts_analysis.aci.parameter_files import STATUSES, default_tree, load_parameter_tree
+from cpts_analysis.aci.rules import rule_sets, rules_at
+from cpts_analysis.core.errors import InputError
 
 # Transcribed from the annex table of seeds/000 (2019 amounts, € per year, tiers 1-4).
 SEED_2019 = {

@@ -6,9 +6,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpts_analysis.funding import compute_funding
-from cpts_analysis.rules import rules_at
-from cpts_analysis.schedule import payment_schedule
+from cpts_analysis.aci.funding import compute_funding
+from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.aci.schedule import payment_schedule
 
 MISSIONS = ["acces_soins", "parcours", "prevention", "crise_sanitaire", "qualite", "accompagnement"]
 AVENANT_2 = rules_at("2023-01-01").start

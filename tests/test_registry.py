@@ -17,18 +17,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpts_analysis.communes import load_communes
-from cpts_analysis.errors import InputError, Problem
-from cpts_analysis.formatting import format_date
-from cpts_analysis.paths import DATA_DIR
-from cpts_analysis.registry import (
+from cpts_analysis.aci.rules import rule_sets
+from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.paths import DATA_DIR
+from cpts_analysis.territory.communes import load_communes
+from cpts_analysis.territory.registry import (
     MAX_PER_RULE,
     TABLES,
     load_registry,
     validate_registry,
     write_template,
 )
-from cpts_analysis.rules import rule_sets
 
 BROKEN = Path(__file__).parent / "fixtures" / "registre_casse"
 EXAMPLE = DATA_DIR / "exemple_ara"

@@ -25,7 +25,7 @@ import papermill
 import pytest
 
 from cpts_analysis import cli
-from cpts_analysis.paths import EXAMPLE_REGISTRY
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.report import batch, jobs, manifest
 from cpts_analysis.report.batch import Job, run_batch
 from cpts_analysis.report.display import display_value

@@ -17,20 +17,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cpts_analysis.comparison import compare_territory, cpts_in, resolve_territory
-from cpts_analysis.paths import EXAMPLE_REGISTRY, REPORTS_DIR
-from cpts_analysis.profile import cpts_profile
-from cpts_analysis.registry import load_registry
-from cpts_analysis.report.batch import run_batch
-from cpts_analysis.report.jobs import report_job
-from cpts_analysis.scenarios import (
+from cpts_analysis.analysis.comparison import compare_territory, cpts_in, resolve_territory
+from cpts_analysis.analysis.profile import cpts_profile
+from cpts_analysis.analysis.scenarios import (
     current_missions,
     default_choices,
     merger,
     merger_gain,
     threshold_crossing,
 )
-from cpts_analysis.territories import cpts_summary
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY, REPORTS_DIR
+from cpts_analysis.report.batch import run_batch
+from cpts_analysis.report.jobs import report_job
+from cpts_analysis.territory.registry import load_registry
+from cpts_analysis.territory.territories import cpts_summary
 
 pytestmark = pytest.mark.slow
 DATE = "2025-06-01"

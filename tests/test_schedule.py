@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from cpts_analysis.funding import compute_funding
-from cpts_analysis.schedule import payment_schedule
+from cpts_analysis.aci.funding import compute_funding
+from cpts_analysis.aci.schedule import payment_schedule
 
 
 def _schedule(missions):

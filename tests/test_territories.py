@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpts_analysis.communes import load_communes, load_epci, load_epci_communes
-from cpts_analysis.deployment import deployment_status
-from cpts_analysis.territories import (
+from cpts_analysis.territory.communes import load_communes, load_epci, load_epci_communes
+from cpts_analysis.territory.deployment import deployment_status
+from cpts_analysis.territory.territories import (
     coverage,
     cpts_contours,
     cpts_summary,

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from cpts_analysis.errors import InputError
-from cpts_analysis.rules import rules_at
-from cpts_analysis.tiers import TierBounds
+from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.aci.tiers import TierBounds
+from cpts_analysis.core.errors import InputError
 
 BOUNDS = rules_at("2020-01-01").tiers
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from cpts_analysis.formatting import format_date, format_number
+from cpts_analysis.core.formatting import format_date, format_number
 
 MAX_DECIMALS = 3
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -19,12 +19,11 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from cpts_analysis.formatting import format_date
-from cpts_analysis.paths import PACKAGE_DIR
+from cpts_analysis.core.formatting import format_date
 from cpts_analysis.report.display import display_value
 from cpts_analysis.report.files import write_text_atomic
 
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "report"
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 TOC_PLACEHOLDER = "<!-- cpts-toc -->"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from cpts_analysis.formatting import format_date, format_number
+from cpts_analysis.core.formatting import format_date, format_number
 from cpts_analysis.report.display import display_value, is_scalar
 from cpts_analysis.report.export import TEMPLATES_DIR
 from cpts_analysis.report.files import write_text_atomic

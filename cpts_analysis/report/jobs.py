@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from cpts_analysis.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR
 from cpts_analysis.report.batch import Job
 from cpts_analysis.report.location import make_slug
 from cpts_analysis.report.params import ReportInputError
@@ -67,9 +67,9 @@ def batch_jobs(by: str, registry: Path, date: str | None) -> list[Job]:
 
 def territory_codes(by: str, registry: Path) -> list[tuple[str, str]]:
     """(code, French label) of every territory of level ``by`` the registry touches."""
-    from cpts_analysis.communes import load_departements
-    from cpts_analysis.comparison import resolve_territory
-    from cpts_analysis.registry import load_registry
+    from cpts_analysis.analysis.comparison import resolve_territory
+    from cpts_analysis.territory.communes import load_departements
+    from cpts_analysis.territory.registry import load_registry
 
     loaded = load_registry(registry)
     if by == "cpts":

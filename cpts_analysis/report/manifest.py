@@ -14,11 +14,11 @@ import json
 import platform
 from collections.abc import Iterable
 from importlib import metadata
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from cpts_analysis import __version__
-from cpts_analysis.errors import CptsError
+from cpts_analysis.core.errors import CptsError
 from cpts_analysis.report.execute import ReportResult
 from cpts_analysis.report.files import write_text_atomic
 from cpts_analysis.report.params import ReportInputError
@@ -26,6 +26,7 @@ from cpts_analysis.report.params import ReportInputError
 MANIFEST_FILE = "manifest.json"
 FORMAT = 1
 REUSABLE = ("ok", "skipped")
+PACKAGE_VERSION = version("cpts-analysis")
 
 
 def report_key(notebook: str | Path, slug: str) -> str:
@@ -37,7 +38,7 @@ def report_key(notebook: str | Path, slug: str) -> str:
 def versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
-        "cpts_analysis": __version__,
+        "cpts_analysis": PACKAGE_VERSION,
         **{name: metadata.version(name) for name in ("papermill", "nbconvert", "pandas")},
     }
 
@@ -49,7 +50,7 @@ def input_hash(notebook: Path, parameters: dict, label: str, inputs: Iterable[Pa
     every file under it counts.
     """
     digest = hashlib.sha256(notebook.read_bytes())
-    settings = {"parameters": parameters, "label": label, "cpts_analysis": __version__}
+    settings = {"parameters": parameters, "label": label, "cpts_analysis": PACKAGE_VERSION}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     for path in sorted(Path(p).resolve() for p in inputs):
         if not path.exists():

@@ -14,7 +14,7 @@ from typing import Any
 
 import papermill
 
-from cpts_analysis.errors import CptsError
+from cpts_analysis.core.errors import CptsError
 
 OUTPUT_DIR = "output_dir"
 """Parameter every template declares; the runner sets it to the folder receiving sidecars."""

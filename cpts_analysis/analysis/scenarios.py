@@ -14,11 +14,11 @@ import datetime as dt
 import pandas as pd
 import shapely
 
-from cpts_analysis.errors import InputError
-from cpts_analysis.funding import compute_funding
-from cpts_analysis.registry import Registry
-from cpts_analysis.rules import RuleSet, rule_sets, rules_at
-from cpts_analysis.territories import member_units, single_region, territory_units
+from cpts_analysis.aci.funding import compute_funding
+from cpts_analysis.aci.rules import RuleSet, rule_sets, rules_at
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.territories import member_units, single_region, territory_units
 
 
 def full_year_envelopes(

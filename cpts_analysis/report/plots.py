@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter
 
-from cpts_analysis.formatting import format_euros, format_number, format_percent
-from cpts_analysis.tables import group_label
-from cpts_analysis.tiers import TierBounds
+from cpts_analysis.aci.tiers import TierBounds
+from cpts_analysis.core.formatting import format_euros, format_number, format_percent
+from cpts_analysis.report.tables import group_label
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))

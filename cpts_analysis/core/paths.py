@@ -9,9 +9,9 @@ the legal parameters — a "what if the rules change" scenario.
 import os
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_ROOT = PACKAGE_DIR.parent
-PARAMETERS_DIR = Path(os.environ.get("CPTS_PARAMETERS_DIR", PACKAGE_DIR / "parameters"))
+PARAMETERS_DIR = Path(os.environ.get("CPTS_PARAMETERS_DIR", PACKAGE_DIR / "aci" / "parameters"))
 DATA_DIR = Path(os.environ.get("CPTS_DATA_DIR", PROJECT_ROOT / "data"))
 REPORTS_DIR = Path(os.environ.get("CPTS_REPORTS_DIR", PROJECT_ROOT / "reports"))
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"

@@ -13,8 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.missions import catalogue, deadlines
-from cpts_analysis.rules import rule_sets, rules_at
+from cpts_analysis.aci.missions import catalogue, deadlines
+from cpts_analysis.aci.rules import rule_sets, rules_at
 
 STATE_LABELS = {
     "en_cours": "en cours",

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cpts_analysis.communes import (
+from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.territory.communes import (
     load_communes,
     load_departements,
     load_epci,
     load_epci_communes,
     load_regions,
 )
-from cpts_analysis.rules import rules_at
 
 
 def territory_units(used_codes: pd.Series, geometry: bool = False, region: str | None = None):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.errors import InputError, Problem
-from cpts_analysis.formatting import format_number
+from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.formatting import format_number
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.funding import round_cents
-from cpts_analysis.parameter_files import ParameterTree, default_tree
-from cpts_analysis.rules import rule_sets
+from cpts_analysis.aci.funding import round_cents
+from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
+from cpts_analysis.aci.rules import rule_sets
 
 SCHEDULE_COLUMNS = [
     "cpts_id",

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from cpts_analysis.formatting import format_date, format_euros
-from cpts_analysis.missions import catalogue
-from cpts_analysis.rules import RuleSet
+from cpts_analysis.aci.missions import catalogue
+from cpts_analysis.aci.rules import RuleSet
+from cpts_analysis.core.formatting import format_date, format_euros
 
 STATUS_LABELS = {
     "confirmed": "confirmé",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cpts_analysis.parameter_files import ParameterTree, default_tree
+from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ so other commands do not pay for papermill and nbconvert.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cpts_analysis.paths import REPORTS_DIR
+from cpts_analysis.cli.arguments import iso_date, positive
+from cpts_analysis.core.paths import REPORTS_DIR
 
 if TYPE_CHECKING:
     from cpts_analysis.report.execute import ReportResult
@@ -26,31 +25,46 @@ EXIT_REPORT_FAILED = 1
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``report`` and ``batch`` to the CLI's subparsers (each sets ``handler``)."""
-    from cpts_analysis.cli import iso_date  # cli imports this module: late import, no cycle
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--registry", type=Path, default=None, metavar="PATH", help="registre des CPTS"
     )
     common.add_argument("--date", type=iso_date, default=None, help="date des règles, AAAA-MM-JJ")
-    common.add_argument("--out", type=Path, default=REPORTS_DIR, metavar="DIR")
+    common.add_argument(
+        "--out", type=Path, default=REPORTS_DIR, metavar="DIR", help="dossier des rapports"
+    )
 
     report = subparsers.add_parser(
         "report", parents=[common], help="rapport de comparaison d'un territoire"
     )
-    report.add_argument("--territory", required=True, metavar="CODE")
+    report.add_argument(
+        "--territory",
+        required=True,
+        metavar="CODE",
+        help="département, région (departement:84, region:84) ou identifiant de CPTS",
+    )
     report.add_argument("--notebook", default=None, metavar="NAME", help="modèle de rapport")
     report.set_defaults(handler=cmd_report, exit_on_error=EXIT_REPORT_FAILED)
 
     batch = subparsers.add_parser(
         "batch", parents=[common], help="rapports de tous les territoires d'un niveau"
     )
-    batch.add_argument("--by", required=True, choices=["departement", "region", "cpts"])
-    batch.add_argument("--workers", type=_positive(int), default=os.cpu_count() or 1)
+    batch.add_argument(
+        "--by",
+        required=True,
+        choices=["departement", "region", "cpts"],
+        help="un rapport par département, par région ou par CPTS du registre",
+    )
+    batch.add_argument(
+        "--workers",
+        type=positive(int),
+        default=os.cpu_count() or 1,
+        help="processus de calcul en parallèle (défaut : nombre de cœurs)",
+    )
     batch.add_argument("--only-failed", action="store_true", help="relancer les échecs seuls")
     batch.add_argument(
         "--timeout",
-        type=_positive(float),
+        type=positive(float),
         default=DEFAULT_TIMEOUT_S,
         metavar="S",
         help="durée maximale d'un rapport, en secondes",
@@ -59,9 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cpts_analysis.registry import load_registry
     from cpts_analysis.report import jobs
     from cpts_analysis.report.execute import run_report
+    from cpts_analysis.territory.registry import load_registry
 
     if args.registry is not None and args.registry.exists():
         load_registry(args.registry)  # every registry problem at once, before any kernel starts
@@ -115,16 +129,3 @@ def _print_failure(result: ReportResult) -> None:
     )
     if "failed_notebook" in result.outputs:
         sys.stderr.write(f"  notebook exécuté : {result.outputs['failed_notebook']}\n")
-
-
-def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = 0
-        if not (math.isfinite(value) and value > 0):
-            raise argparse.ArgumentTypeError(f"« {text} » : un nombre positif est attendu")
-        return value
-
-    return parse

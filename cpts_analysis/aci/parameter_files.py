@@ -31,8 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from cpts_analysis.errors import InputError, Problem
-from cpts_analysis.paths import PARAMETERS_DIR
+from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.paths import PARAMETERS_DIR
 
 Status = Literal["confirmed", "consistent", "proposal", "disagree", "unconfirmed"]
 STATUSES: tuple[str, ...] = Status.__args__
@@ -246,8 +246,7 @@ def _parse(model: type[M], path: Path, root: Path) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            _key_problem(label, _key_path(err["loc"]), err["msg"])
-            for err in exc.errors()
+            _key_problem(label, _key_path(err["loc"]), err["msg"]) for err in exc.errors()
         ) from None
 
 

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.errors import InputError
-from cpts_analysis.formatting import format_date
-from cpts_analysis.missions import Mission, catalogue
-from cpts_analysis.parameter_files import (
+from cpts_analysis.aci.missions import Mission, catalogue
+from cpts_analysis.aci.parameter_files import (
     TIER_KEYS,
     ParameterTree,
     TierAmount,
     default_tree,
 )
-from cpts_analysis.tiers import TierBounds
+from cpts_analysis.aci.tiers import TierBounds
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.formatting import format_date
 
 AMOUNT_COLUMNS = [
     "rule_set",

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from cpts_analysis.errors import InputError, Problem
-from cpts_analysis.paths import DATA_DIR
+from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.paths import DATA_DIR
 
 __all__ = [
     "COMMUNE_COLUMNS",

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.communes import load_departements, load_regions
-from cpts_analysis.deployment import deployment_status
-from cpts_analysis.errors import InputError
-from cpts_analysis.funding import compute_funding, round_cents
-from cpts_analysis.registry import Registry
-from cpts_analysis.rules import RuleSet, rules_at
-from cpts_analysis.schedule import payment_schedule
-from cpts_analysis.territories import coverage, cpts_summary, overlaps, white_zones
+from cpts_analysis.aci.funding import compute_funding, round_cents
+from cpts_analysis.aci.rules import RuleSet, rules_at
+from cpts_analysis.aci.schedule import payment_schedule
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.territory.communes import load_departements, load_regions
+from cpts_analysis.territory.deployment import deployment_status
+from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.territories import coverage, cpts_summary, overlaps, white_zones
 
 
 @dataclass(frozen=True)

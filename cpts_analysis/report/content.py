@@ -13,18 +13,18 @@ import pandas as pd
 import shapely
 from IPython.display import HTML
 
-from cpts_analysis.communes import load_communes
-from cpts_analysis.comparison import Comparison
-from cpts_analysis.deployment import STATE_LABELS
-from cpts_analysis.formatting import format_date, format_euros, format_number, format_percent
-from cpts_analysis.inputs import NotebookInputs
-from cpts_analysis.profile import Profile
+from cpts_analysis.aci.rules import rule_sets
+from cpts_analysis.aci.schedule import KIND_LABELS
+from cpts_analysis.analysis.comparison import Comparison
+from cpts_analysis.analysis.profile import Profile
+from cpts_analysis.analysis.scenarios import merger_gain, split_gain
+from cpts_analysis.core.formatting import format_date, format_euros, format_number, format_percent
+from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.sidecars import save_sidecars
-from cpts_analysis.rules import rule_sets
-from cpts_analysis.scenarios import merger_gain, split_gain
-from cpts_analysis.schedule import KIND_LABELS
-from cpts_analysis.tables import formatted, group_label, status_label
-from cpts_analysis.territories import cpts_contours, single_region, territory_units
+from cpts_analysis.report.tables import formatted, group_label, status_label
+from cpts_analysis.territory.communes import load_communes
+from cpts_analysis.territory.deployment import STATE_LABELS
+from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
 
 DATA_VINTAGES = {
     "Communes": "Insee COG 2025 (liste identique au COG 2026)",

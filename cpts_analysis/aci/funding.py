@@ -27,9 +27,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.errors import InputError, Problem
-from cpts_analysis.parameter_files import ParameterTree, default_tree
-from cpts_analysis.rules import all_amounts, line_order, rule_set_ids_at, rule_sets, rules_at
+from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
+from cpts_analysis.aci.rules import all_amounts, line_order, rule_set_ids_at, rule_sets, rules_at
+from cpts_analysis.core.errors import InputError, Problem
 
 PAYABLE_NATURES = ("fonctionnement", "fixe", "variable", "activation")
 FUNDING_COLUMNS = [

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cpts_analysis.comparison import registry_funding
-from cpts_analysis.errors import InputError
-from cpts_analysis.missions import deadlines
-from cpts_analysis.registry import Registry
-from cpts_analysis.rules import rules_at
-from cpts_analysis.territories import cpts_summary, epci_composition, member_units
+from cpts_analysis.aci.missions import deadlines
+from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.analysis.comparison import registry_funding
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.territories import cpts_summary, epci_composition, member_units
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cpts_analysis.errors import InputError, Problem
-from cpts_analysis.paths import EXAMPLE_REGISTRY
+from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$")
 

@@ -1,0 +1,5 @@
+"""``python -m cpts_analysis`` is the ``cpts-analysis`` command."""
+
+from cpts_analysis.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""ACI commands: ``tier``, ``rules``, ``funding`` and ``schedule``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+
+from cpts_analysis.cli.arguments import Parser, emit, iso_date, mission_start, population, rate
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.formatting import format_date
+from cpts_analysis.report.tables import (
+    TIER_COLUMNS,
+    annex_table,
+    euro_cell,
+    group_label,
+    render_text,
+    status_label,
+)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    tier = commands.add_parser("tier", help="taille ACI d'une population")
+    tier.add_argument("population", type=population, help="nombre d'habitants couverts")
+    tier.add_argument("--date", type=iso_date, default=None, help=DATE_HELP)
+    tier.set_defaults(handler=cmd_tier)
+
+    rules = commands.add_parser("rules", help="règles ACI en vigueur à une date")
+    rules.add_argument("--date", type=iso_date, default=None, help=DATE_HELP)
+    rules.add_argument("--format", choices=["table", "json"], default="table", help=FORMAT_HELP)
+    rules.set_defaults(handler=cmd_rules)
+
+    options = Parser(add_help=False)
+    options.add_argument(
+        "--population", type=population, required=True, help="nombre d'habitants couverts"
+    )
+    options.add_argument(
+        "--achievement",
+        type=rate,
+        default=1.0,
+        help="taux d'atteinte des indicateurs, de 0 à 1 (défaut : 1)",
+    )
+    options.add_argument(
+        "--snp-supplement",
+        action="store_true",
+        help="ajouter le complément soins non programmés (mission accès aux soins)",
+    )
+    options.add_argument(
+        "--format", choices=["table", "json", "csv"], default="table", help=FORMAT_HELP
+    )
+
+    funding = commands.add_parser("funding", parents=[options], help="enveloppe annuelle")
+    funding.add_argument("--date", type=iso_date, default=None, help=DATE_HELP)
+    funding.add_argument(
+        "--missions",
+        default="all",
+        help="missions déployées, séparées par des virgules, ou « all » (défaut)",
+    )
+    funding.add_argument(
+        "--crisis-activated",
+        action="store_true",
+        help="année où l'ARS reconnaît une crise sanitaire (part activation)",
+    )
+    funding.add_argument(
+        "--fonctionnement-uplift",
+        action="store_true",
+        help="appliquer la majoration du fonctionnement (option de l'avenant 2, non confirmée)",
+    )
+    funding.add_argument(
+        "--contract-year", type=int, default=1, help="année du contrat, de 1 à 5 (défaut : 1)"
+    )
+    funding.set_defaults(handler=cmd_funding)
+
+    schedule = commands.add_parser("schedule", parents=[options], help="échéancier des versements")
+    schedule.add_argument(
+        "--signed", type=iso_date, required=True, help="date de signature du contrat, AAAA-MM-JJ"
+    )
+    schedule.add_argument(
+        "--mission",
+        type=mission_start,
+        action="append",
+        metavar="MISSION=AAAA-MM-JJ",
+        help="démarrage d'une mission (répéter l'option pour chaque mission)",
+    )
+    schedule.set_defaults(handler=cmd_schedule)
+
+
+DATE_HELP = "date des règles, AAAA-MM-JJ (défaut : aujourd'hui)"
+FORMAT_HELP = "format de sortie (json : clés stables)"
+
+
+def cmd_tier(args: argparse.Namespace) -> int:
+    from cpts_analysis.aci.rules import rules_at
+
+    print(rules_at(args.date).tiers.tier(args.population))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from cpts_analysis.aci.rules import rules_at
+
+    rule_set = rules_at(args.date)
+    table, sources = annex_table(rule_set)
+    if args.format == "json":
+        lines = rule_set.amounts.assign(
+            effective_date=rule_set.amounts["effective_date"].astype(str)
+        )
+        payload = {
+            "rule_set": rule_set.id,
+            "label": rule_set.label,
+            "in_force_from": rule_set.start.isoformat(),
+            "in_force_until": rule_set.end.isoformat() if rule_set.end else None,
+            "status": rule_set.status,
+            "source": rule_set.source,
+            "tiers": [
+                {"tier": tier, "label": label} for tier, label in rule_set.tiers.labels().items()
+            ],
+            "tiers_status": rule_set.tiers_status,
+            "missions": [
+                {
+                    "id": m.id,
+                    "label": m.label,
+                    "category": m.category,
+                    "start_months": m.start_months,
+                    "deploy_months": m.deploy_months,
+                }
+                for m in rule_set.missions.values()
+            ],
+            "lines": json.loads(
+                lines.rename(columns={"group": "mission"})
+                .drop(columns=["rule_set"])
+                .to_json(orient="records", force_ascii=False)
+            ),
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    print(rule_set.describe_period() + f" — statut de la date : {status_label(rule_set.status)}")
+    tiers = " ; ".join(f"taille {t} : {label}" for t, label in rule_set.tiers.labels().items())
+    print(f"Tailles ({status_label(rule_set.tiers_status)} aux bornes) — {tiers}")
+    print("Montants annuels :\n")
+    print(render_text(table, {col: euro_cell for col in TIER_COLUMNS}))
+    print("\nSources :")
+    for number, source in enumerate(sources, 1):
+        print(f"[{number}] {source}")
+    return 0
+
+
+def _mission_list(text: str) -> list[str] | None:
+    return None if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+
+
+def cmd_funding(args: argparse.Namespace) -> int:
+    from cpts_analysis.aci.funding import annual_envelope, round_cents
+
+    year = annual_envelope(
+        args.population,
+        date=args.date,
+        missions=_mission_list(args.missions),
+        achievement=args.achievement,
+        snp_supplement=args.snp_supplement,
+        crisis_activated=args.crisis_activated,
+        contract_year=args.contract_year,
+        fonctionnement_uplift=args.fonctionnement_uplift,
+    )
+    lines = year[["mission", "component", "amount", "status"]]
+    total = float(round_cents(lines["amount"].sum()))
+    payload = {
+        "rule_set": year["rule_set"].iloc[0],
+        "tier": int(year["tier"].iloc[0]),
+        "population": args.population,
+        "lines": lines.to_dict(orient="records"),
+        "total": total,
+    }
+
+    def text() -> str:
+        shown = pd.DataFrame(
+            {
+                "Mission": year["mission"].map(group_label),
+                "Composante": year["label"],
+                "Montant": year["amount"],
+                "Statut": year["status"].map(status_label),
+            }
+        )
+        shown.loc[len(shown)] = ["Total", "", total, ""]
+        head = (
+            f"{args.population} habitants → taille {payload['tier']} ; règles "
+            f"« {payload['rule_set']} » ; année de contrat {args.contract_year}"
+        )
+        return head + "\n\n" + render_text(shown, {"Montant": euro_cell})
+
+    emit(lines, payload, args.format, text)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from cpts_analysis.aci.funding import compute_funding, round_cents
+    from cpts_analysis.aci.schedule import KIND_LABELS, payment_schedule
+
+    signed = pd.Timestamp(args.signed)
+    missions = pd.DataFrame(args.mission or [], columns=["mission", "start"]).assign(cpts_id="cpts")
+    problems = []
+    for mission, start in args.mission or []:
+        if mission not in _all_missions():
+            problems.append(
+                f"mission inconnue « {mission} » (connues : {', '.join(_all_missions())})"
+            )
+        if pd.Timestamp(start) < signed:
+            problems.append(
+                f"mission {mission} démarrée le {format_date(start)}, avant la signature "
+                f"du {format_date(signed)}"
+            )
+    if missions["mission"].duplicated().any():
+        problems.append("une mission est donnée deux fois")
+    if problems:
+        raise InputError.single("--mission", " ; ".join(problems))
+    contracts = pd.DataFrame(
+        {
+            "cpts_id": ["cpts"],
+            "population": [args.population],
+            "signature": [signed],
+            "snp_supplement": [args.snp_supplement],
+        }
+    )
+    funding = compute_funding(contracts, missions, default_achievement=args.achievement)
+    payments = payment_schedule(funding, missions)
+    table = payments.assign(date=payments["date"].dt.strftime("%Y-%m-%d"))[
+        ["date", "mission", "component", "kind", "amount"]
+    ]
+    total = float(round_cents(table["amount"].sum()))
+    payload = {"payments": table.to_dict(orient="records"), "total": total}
+
+    def text() -> str:
+        shown = pd.DataFrame(
+            {
+                "Date": payments["date"].map(format_date),
+                "Année": payments["contract_year"],
+                "Mission": payments["mission"].map(group_label),
+                "Composante": payments["label"],
+                "Versement": payments["kind"].map(KIND_LABELS),
+                "Montant": payments["amount"],
+            }
+        )
+        shown.loc[len(shown)] = ["Total", "", "", "", "", total]
+        return render_text(shown, {"Montant": euro_cell})
+
+    emit(table, payload, args.format, text)
+    return 0
+
+
+def _all_missions() -> list[str]:
+    from cpts_analysis.aci.missions import catalogue
+
+    return list(catalogue())

@@ -1,0 +1,91 @@
+"""Argument types, the parser class and output helpers shared by every command."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from cpts_analysis.core.errors import Problem
+
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: erreur : {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"date invalide « {text} » (format attendu AAAA-MM-JJ)"
+        ) from None
+
+
+def rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"taux d'atteinte « {text} » hors de 0–1")
+    return value
+
+
+def population(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"population « {text} » : un nombre entier d'habitants est attendu"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"population « {text} » négative")
+    return value
+
+
+def mission_start(text: str) -> tuple[str, dt.date]:
+    mission, sep, day = text.partition("=")
+    if not sep or not mission:
+        raise argparse.ArgumentTypeError(f"« {text} » : format attendu MISSION=AAAA-MM-JJ")
+    return mission.strip(), iso_date(day.strip())
+
+
+def emit(table: pd.DataFrame, payload: dict[str, Any], fmt: str, text: Callable[[], str]) -> None:
+    if fmt == "json":
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        print(table.to_csv(index=False), end="")
+    else:
+        print(text())
+
+
+def print_problems(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        sys.stderr.write(f"{problem}\n")
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"« {text} » : un nombre positif est attendu")
+        return value
+
+    return parse

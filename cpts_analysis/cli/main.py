@@ -1,0 +1,38 @@
+"""``cpts-analysis`` command line. Command names, options and JSON keys are a public contract.
+
+Exit codes: 0 success; 1 invalid input data (a registry) or a failed report; 2 bad arguments.
+Errors are printed as plain lines on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cpts_analysis.cli import aci_commands, registry_commands, report_commands
+from cpts_analysis.cli.arguments import EXIT_USAGE, Parser
+from cpts_analysis.core.errors import CptsError, InputError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="cpts-analysis", description=(__doc__ or "").splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for module in (aci_commands, registry_commands, report_commands):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except CptsError as exc:
+        for line in str(exc).splitlines():
+            sys.stderr.write(f"cpts-analysis: erreur : {line}\n")
+        # Bad data (a registry, a target folder) may have its own code; bad arguments get 2.
+        return (
+            getattr(args, "exit_on_error", EXIT_USAGE)
+            if isinstance(exc, InputError)
+            else EXIT_USAGE
+        )

@@ -1,0 +1,114 @@
+"""Registry commands: ``validate``, ``template`` and ``territories``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+
+from cpts_analysis.cli.arguments import EXIT_DATA, iso_date, print_problems
+from cpts_analysis.core.formatting import format_number, format_percent
+from cpts_analysis.report.tables import render_text
+
+OVERLAP_HELP = "accepter une commune dans deux CPTS (avertissement au lieu d'erreur)"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    validate = commands.add_parser("validate", help="vérifier un registre de CPTS")
+    validate.add_argument("path", help="dossier de CSV ou classeur .xlsx")
+    validate.add_argument("--allow-overlap", action="store_true", help=OVERLAP_HELP)
+    validate.set_defaults(handler=cmd_validate)
+
+    template = commands.add_parser("template", help="créer un registre vierge (dossier ou .xlsx)")
+    template.add_argument("path", help="dossier à créer, ou fichier .xlsx")
+    template.set_defaults(handler=cmd_template, exit_on_error=EXIT_DATA)
+
+    territories = commands.add_parser("territories", help="population, taille et couverture")
+    territories.add_argument("path", help="dossier de CSV ou classeur .xlsx")
+    territories.add_argument(
+        "--date", type=iso_date, default=None, help="date des seuils de taille, AAAA-MM-JJ"
+    )
+    territories.add_argument("--allow-overlap", action="store_true", help=OVERLAP_HELP)
+    territories.add_argument(
+        "--format", choices=["table", "json"], default="table", help="format de sortie"
+    )
+    territories.set_defaults(handler=cmd_territories, exit_on_error=EXIT_DATA)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from cpts_analysis.territory.registry import validate_registry
+
+    problems = validate_registry(args.path, allow_overlap=args.allow_overlap)
+    print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{args.path} : {errors} erreur(s), {warnings} avertissement(s)")
+    return EXIT_DATA if errors else 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from cpts_analysis.territory.registry import write_template
+
+    print(write_template(args.path))
+    return 0
+
+
+def cmd_territories(args: argparse.Namespace) -> int:
+    from cpts_analysis.territory.registry import load_registry
+    from cpts_analysis.territory.territories import coverage, cpts_summary
+
+    registry = load_registry(args.path, allow_overlap=args.allow_overlap)
+    print_problems(registry.warnings)
+    summary = cpts_summary(registry.cpts, registry.communes, args.date)
+    cover = coverage(registry.communes)
+    payload = {
+        "cpts": [
+            {
+                "cpts_id": r.cpts_id,
+                "nom": r.nom,
+                "population": int(r.population),
+                "tier": int(r.tier),
+                "communes": int(r.communes),
+            }
+            for r in summary.itertuples()
+        ],
+        "coverage": [
+            {
+                "departement": r.departement,
+                "population": int(r.population),
+                "population_couverte": int(r.population_couverte),
+                "taux": round(float(r.taux), 6),
+            }
+            for r in cover.itertuples()
+        ],
+    }
+    if args.format == "json":
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    cpts_text = render_text(
+        pd.DataFrame(payload["cpts"]).rename(
+            columns={
+                "cpts_id": "CPTS",
+                "nom": "Nom",
+                "population": "Population",
+                "tier": "Taille",
+                "communes": "Communes",
+            }
+        ),
+        {"Population": lambda v: format_number(v), "Taille": str, "Communes": str},
+    )
+    cover_text = render_text(
+        cover.rename(
+            columns={
+                "departement": "Département",
+                "nom": "Nom",
+                "population": "Population",
+                "population_couverte": "Couverte",
+                "taux": "Taux",
+            }
+        )[["Département", "Nom", "Population", "Couverte", "Taux"]],
+        {"Population": format_number, "Couverte": format_number, "Taux": format_percent},
+    )
+    print(f"{cpts_text}\n\nCouverture par département\n{cover_text}")
+    return 0

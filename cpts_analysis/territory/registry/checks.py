@@ -1,0 +1,24 @@
+"""Every validation rule of the registry, run in a fixed order (one module per rule family)."""
+
+from __future__ import annotations
+
+from cpts_analysis.territory.registry.check_activity import ActivityChecks
+from cpts_analysis.territory.registry.check_communes import CommuneChecks
+from cpts_analysis.territory.registry.check_cpts import CptsChecks
+from cpts_analysis.territory.registry.check_tables import TableChecks
+
+
+class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks):
+    """All rule families over one set of tables; findings accumulate in ``found``."""
+
+    def run(self) -> None:
+        self.check_empty_values()
+        self.check_cpts()
+        self.check_references()
+        self.check_communes()
+        self.check_missions()
+        for table in ("resultats", "montants"):
+            self.check_contract_years(table)
+            self.check_duplicate_keys(table)
+        self.check_resultats()
+        self.check_montants()

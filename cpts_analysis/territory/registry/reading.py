@@ -1,0 +1,148 @@
+"""Reading a registry as text grids: a folder of CSV files or one workbook.
+
+Every cell is read as text first so that validation sees exactly what the user typed; rows are
+numbered as a spreadsheet shows them (header = row 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+
+from cpts_analysis.core.errors import Problem
+from cpts_analysis.territory.registry.tables import LINE, TABLES, TableSpec
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def read_csv_grid(file: Path, label: str) -> pd.DataFrame | Problem:
+    """All cells as text, header included as row 0; the separator is guessed from the header."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline()
+        return pd.read_csv(
+            file,
+            sep=";" if header.count(";") > header.count(",") else ",",
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skip_blank_lines=False,
+        )
+    except UnicodeDecodeError:
+        return Problem(
+            label, "fichier non encodé en UTF-8 (dans Excel : enregistrer en « CSV UTF-8 »)"
+        )
+    except pd.errors.EmptyDataError:
+        return Problem(label, "fichier vide : la ligne d'en-tête manque", row=1)
+    except pd.errors.ParserError as error:
+        ragged = _RAGGED.search(str(error))
+        if ragged is None:
+            return Problem(label, f"fichier CSV illisible ({error})")
+        expected, line, seen = ragged.groups()
+        return Problem(label, f"{seen} valeurs pour {expected} colonnes", row=int(line))
+    except OSError as error:
+        return Problem(label, f"fichier illisible ({error.strerror})")
+
+
+def cell_text(value: Any) -> str:
+    """A workbook cell as the text a CSV export would hold (dates as AAAA-MM-JJ)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as error:
+        return {}, [Problem(path.name, f"classeur .xlsx illisible ({error})")]
+    grids: dict[str, pd.DataFrame | Problem] = {}
+    problems = []
+    try:
+        for spec in TABLES.values():
+            label = table_label(path, spec.name, workbook=True)
+            if spec.name not in book.sheetnames:
+                if spec.required:
+                    found = ", ".join(book.sheetnames)
+                    problems.append(
+                        Problem(label, f"feuille absente (feuilles du classeur : {found})")
+                    )
+                continue
+            rows = list(book[spec.name].iter_rows(values_only=True))
+            grids[spec.name] = (
+                pd.DataFrame(rows, dtype=object).map(cell_text)
+                if rows
+                else Problem(label, "feuille vide : la ligne d'en-tête manque", row=1)
+            )
+    finally:
+        book.close()
+    return grids, problems
+
+
+def read_folder(path: Path) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:
+    grids: dict[str, pd.DataFrame | Problem] = {}
+    problems = []
+    for spec in TABLES.values():
+        file = path / f"{spec.name}.csv"
+        label = table_label(path, spec.name, workbook=False)
+        if file.is_file():
+            grids[spec.name] = read_csv_grid(file, label)
+        elif spec.required:
+            found = ", ".join(sorted(p.name for p in path.glob("*.csv"))) or "aucun"
+            problems.append(Problem(label, f"fichier absent (fichiers CSV du dossier : {found})"))
+    return grids, problems
+
+
+def table_label(path: Path, table: str, workbook: bool) -> str:
+    return f"{path.name}, feuille {table}" if workbook else f"{table}.csv"
+
+
+def table_frame(
+    grid: pd.DataFrame, spec: TableSpec, label: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Known columns of a text grid plus ``LINE``; unknown columns are warned about and dropped."""
+    header = [v.strip() if isinstance(v, str) else "" for v in grid.iloc[0]]
+    body = grid.iloc[1:].fillna("").astype(str)
+    body = body.apply(lambda column: column.str.strip())
+    body = body[(body != "").any(axis=1)]
+    problems = []
+    kept: dict[str, pd.Series] = {}
+    for position, name in enumerate(header):
+        values = body.iloc[:, position]
+        if name in kept:
+            problems.append(Problem(label, "colonne présente deux fois", row=1, field=name))
+        elif name in spec.columns:
+            kept[name] = values
+        elif name or (values != "").any():
+            problems.append(
+                Problem(
+                    label,
+                    f"colonne inconnue, ignorée (colonnes attendues : {', '.join(spec.columns)})",
+                    row=1,
+                    field=name or f"sans nom (n° {position + 1})",
+                    severity="warning",
+                )
+            )
+    problems += [
+        Problem(label, "colonne obligatoire absente", row=1, field=name)
+        for name in spec.columns
+        if name not in kept
+    ]
+    frame = pd.DataFrame(kept, index=body.index)
+    frame[LINE] = body.index.to_numpy() + 1
+    return frame.reset_index(drop=True), problems

@@ -1,0 +1,110 @@
+"""The registry's tables (files or sheets), their columns, and how text cells are parsed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+STATUTS = ("pre-projet", "projet", "signe")
+FONCTIONNEMENT = "fonctionnement"
+MAX_PER_RULE = 50  # problems listed per rule and file; the rest is counted in one last line
+LINE = "ligne"  # internal column: the row number the user sees (unknown columns are dropped first)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One file or sheet: its columns (name → parsed kind) and which values may be empty."""
+
+    name: str
+    columns: dict[str, str]
+    required: bool = True
+    optional_values: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # a row is given at most once per key
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "cpts",
+            {
+                "cpts_id": "text",
+                "nom": "text",
+                "departement": "text",
+                "date_signature": "date",
+                "statut": "text",
+            },
+            optional_values=("date_signature",),
+        ),
+        TableSpec("communes", {"cpts_id": "text", "code_commune": "text"}),
+        TableSpec("missions", {"cpts_id": "text", "mission": "text", "date_demarrage": "date"}),
+        TableSpec(
+            "resultats",
+            {
+                "cpts_id": "text",
+                "annee_contrat": "int",
+                "mission": "text",
+                "taux_atteinte": "float",
+            },
+            required=False,
+            key=("cpts_id", "annee_contrat", "mission"),
+        ),
+        TableSpec(
+            "montants",
+            {
+                "cpts_id": "text",
+                "annee_contrat": "int",
+                "mission": "text",
+                "composante": "text",
+                "montant": "float",
+            },
+            required=False,
+            key=("cpts_id", "annee_contrat", "mission", "composante"),
+        ),
+    )
+}
+ORDER = {name: index for index, name in enumerate(TABLES)}
+
+
+def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Dates from ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``, with the masks malformed and impossible."""
+    iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    french = text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    dates[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
+    dates[french] = pd.to_datetime(text[french], format="%d/%m/%Y", errors="coerce")
+    return dates, (text != "") & ~iso & ~french, (iso | french) & dates.isna()
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Decimal comma and spaces (``12 500,50``) accepted; anything else non-finite is NaN."""
+    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return values.where(np.isfinite(values))
+
+
+def leading_zero_hint(code: str) -> str:
+    """Excel turns 01001 into 1001 when a code column is typed as a number."""
+    return f" ; zéro initial perdu ? « 0{code} »" if re.fullmatch(r"\d{4}", code) else ""
+
+
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``keys.map(values)`` that keeps the dtype of ``values`` even when ``keys`` is empty."""
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
+
+
+def typed(spec: TableSpec, frame: pd.DataFrame | None) -> pd.DataFrame:
+    if frame is None:
+        frame = pd.DataFrame({name: pd.Series(dtype=str) for name in spec.columns})
+    out = frame[list(spec.columns)].copy()
+    for name, kind in spec.columns.items():
+        if kind == "date":
+            out[name] = parse_dates(out[name])[0]
+        elif kind == "int":
+            out[name] = out[name].astype("int64")
+        elif kind == "float":
+            out[name] = parse_numbers(out[name])
+    return out
