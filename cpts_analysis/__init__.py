@@ -1,3 +1,103 @@
-"""cpts-analysis: ACI CPTS funding rules, territories and comparison reports."""
+"""cpts-analysis: ACI CPTS funding rules, territories and comparison reports.
 
-__version__ = "0.1.0"
+The entry points an analyst needs, from JupyterLab or a script::
+
+    import cpts_analysis as cpts
+
+    registry = cpts.load_registry("data/exemple_ara")
+    cpts.tier(52_000)                              # 2
+    cpts.annual_envelope(52_000, date="2020-06-01")  # one contract year, line by line
+    comparison = cpts.compare_territory(registry, "42", date="2025-01-01")
+    cpts.make_report("42")                         # the HTML report, as `cpts-analysis report`
+
+Names are loaded on first use, so ``import cpts_analysis`` stays instant and a report kernel
+pays only for what its notebook calls. ``python -m cpts_analysis`` is the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any
+
+__version__ = version("cpts-analysis")
+
+# Public name → module that defines it (the API reference is generated from this table).
+_EXPORTS = {
+    # ACI rules and funding
+    "rules_at": "cpts_analysis.aci.rules",
+    "rule_sets": "cpts_analysis.aci.rules",
+    "tier": "cpts_analysis.aci.rules",
+    "annual_envelope": "cpts_analysis.aci.funding",
+    "compute_funding": "cpts_analysis.aci.funding",
+    "payment_schedule": "cpts_analysis.aci.schedule",
+    # Registry and territories
+    "Registry": "cpts_analysis.territory.registry",
+    "load_registry": "cpts_analysis.territory.registry",
+    "validate_registry": "cpts_analysis.territory.registry",
+    "write_template": "cpts_analysis.territory.registry",
+    "load_communes": "cpts_analysis.territory.communes",
+    "cpts_summary": "cpts_analysis.territory.territories",
+    "coverage": "cpts_analysis.territory.territories",
+    # Analysis
+    "compare_territory": "cpts_analysis.analysis.comparison",
+    "cpts_profile": "cpts_analysis.analysis.profile",
+    # Reports
+    "make_report": "cpts_analysis.report.entry_points",
+    "make_batch": "cpts_analysis.report.entry_points",
+    # Errors
+    "CptsError": "cpts_analysis.core.errors",
+    "InputError": "cpts_analysis.core.errors",
+}
+
+__all__ = [
+    "CptsError",
+    "InputError",
+    "Registry",
+    "annual_envelope",
+    "compare_territory",
+    "compute_funding",
+    "coverage",
+    "cpts_profile",
+    "cpts_summary",
+    "load_communes",
+    "load_registry",
+    "make_batch",
+    "make_report",
+    "payment_schedule",
+    "rule_sets",
+    "rules_at",
+    "tier",
+    "validate_registry",
+    "write_template",
+]
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports lazily
+    from cpts_analysis.aci.funding import annual_envelope, compute_funding
+    from cpts_analysis.aci.rules import rule_sets, rules_at, tier
+    from cpts_analysis.aci.schedule import payment_schedule
+    from cpts_analysis.analysis.comparison import compare_territory
+    from cpts_analysis.analysis.profile import cpts_profile
+    from cpts_analysis.core.errors import CptsError, InputError
+    from cpts_analysis.report.entry_points import make_batch, make_report
+    from cpts_analysis.territory.communes import load_communes
+    from cpts_analysis.territory.registry import (
+        Registry,
+        load_registry,
+        validate_registry,
+        write_template,
+    )
+    from cpts_analysis.territory.territories import coverage, cpts_summary
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cpts_analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -128,6 +128,20 @@ def compute_funding(
       missing rows use ``default_achievement``.
     * ``crises``: ``cpts_id``, ``contract_year`` of years with a crisis recognised by the ARS.
     * ``overrides``: ``cpts_id``, ``contract_year``, ``mission``, ``component``, ``amount``.
+
+    Example:
+        >>> import pandas as pd
+        >>> import cpts_analysis as cpts
+        >>> signed, started = pd.Timestamp("2021-03-01"), pd.Timestamp("2021-06-01")
+        >>> contracts = pd.DataFrame(
+        ...     {"cpts_id": ["A"], "population": [52_000], "signature": [signed]}
+        ... )
+        >>> missions = pd.DataFrame(
+        ...     {"cpts_id": ["A"], "mission": ["acces_soins"], "start": [started]}
+        ... )
+        >>> funding = cpts.compute_funding(contracts, missions)
+        >>> sorted(funding["contract_year"].unique().tolist())
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     """
     tree = tree or default_tree()
     _check_rate(default_achievement, "default_achievement")
@@ -174,7 +188,16 @@ def annual_envelope(
     tree: ParameterTree | None = None,
 ) -> pd.DataFrame:
     """Funding of one full contract year ``contract_year`` starting on ``date``, with the given
-    missions (default: every mission of the rule set) running since signature."""
+    missions (default: every mission of the rule set) running since signature.
+
+    One row per mission and component, with the amount, its ``status`` and ``source``.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> year = cpts.annual_envelope(52_000, date="2020-06-01")
+        >>> int(year["tier"].iloc[0]), float(year["amount"].sum())
+        (2, 242000.0)
+    """
     tree = tree or default_tree()
     rule_set = rules_at(date, tree)
     start = pd.Timestamp(date if date is not None else dt.date.today())

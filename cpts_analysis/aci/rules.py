@@ -86,12 +86,25 @@ class RuleSet:
 
 
 def rule_sets(tree: ParameterTree | None = None) -> list[RuleSet]:
-    """Every rule set, oldest first."""
+    """Every rule set, oldest first (each is in force until the next one starts).
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> [(r.id, r.start.isoformat()) for r in cpts.rule_sets()]
+        [('aci_2019', '2019-08-25'), ('avenant_2', '2022-04-01')]
+    """
     return list(_rule_sets(tree or default_tree()))
 
 
 def rules_at(date: dt.date | str | pd.Timestamp | None = None, tree: ParameterTree | None = None):
-    """The rule set in force on ``date`` (default: today)."""
+    """The rule set in force on ``date`` (default: today): tiers, missions, amounts, payments.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> rules = cpts.rules_at("2023-01-01")
+        >>> rules.id, rules.start.isoformat()
+        ('avenant_2', '2022-04-01')
+    """
     day = pd.Timestamp(date if date is not None else dt.date.today()).date()
     candidates = [r for r in rule_sets(tree) if r.start <= day]
     if not candidates:
@@ -102,6 +115,21 @@ def rules_at(date: dt.date | str | pd.Timestamp | None = None, tree: ParameterTr
             f"(premier jeu de règles : {format_date(first.start)})",
         )
     return candidates[-1]
+
+
+def tier(
+    population: int, date: dt.date | str | None = None, tree: ParameterTree | None = None
+) -> int:
+    """ACI size tier (1 to 4) of a population under the thresholds in force on ``date``.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> cpts.tier(52_000)
+        2
+        >>> cpts.tier(175_001)
+        4
+    """
+    return int(rules_at(date, tree).tiers.tier(population))
 
 
 def rule_set_ids_at(dates: pd.Series, tree: ParameterTree | None = None) -> pd.Series:

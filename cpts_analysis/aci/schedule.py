@@ -41,7 +41,28 @@ KIND_LABELS = {"full": "versement intégral", "advance": "avance", "balance": "s
 def payment_schedule(
     funding: pd.DataFrame, missions: pd.DataFrame, tree: ParameterTree | None = None
 ) -> pd.DataFrame:
-    """Every dated payment of the funding lines; ``missions`` gives each CPTS's start dates."""
+    """Every dated payment of the funding lines; ``missions`` gives each CPTS's start dates.
+
+    Payments add up exactly to the funding (advances are rounded, balances take the rest).
+
+    Example:
+        >>> import pandas as pd
+        >>> import cpts_analysis as cpts
+        >>> signed, started = pd.Timestamp("2021-03-01"), pd.Timestamp("2021-06-01")
+        >>> contracts = pd.DataFrame(
+        ...     {"cpts_id": ["A"], "population": [52_000], "signature": [signed]}
+        ... )
+        >>> missions = pd.DataFrame(
+        ...     {"cpts_id": ["A"], "mission": ["acces_soins"], "start": [started]}
+        ... )
+        >>> funding = cpts.compute_funding(contracts, missions)
+        >>> payments = cpts.payment_schedule(funding, missions)
+        >>> bool(round(payments["amount"].sum(), 2) == round(funding["amount"].sum(), 2))
+        True
+        >>> first = payments.iloc[0]  # fonctionnement, paid whole before any mission starts
+        >>> first["date"].date().isoformat(), first["kind"], float(first["amount"])
+        ('2021-03-01', 'full', 60000.0)
+    """
     tree = tree or default_tree()
     lines = funding.reset_index(drop=True)
     sets = rule_sets(tree)

@@ -165,7 +165,18 @@ def compare_territory(
     date: dt.date | str | None = None,
     snp_supplement: bool = False,
 ) -> Comparison:
-    """All tables of the comparison report for ``territory`` on ``date`` (default today)."""
+    """All tables of the comparison report for ``territory`` on ``date`` (default today).
+
+    ``territory`` is a department or region code, or ``departement:84`` / ``region:84`` where a
+    code is both.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> registry = cpts.load_registry("data/exemple_ara")
+        >>> loire = cpts.compare_territory(registry, "42", date="2025-01-01")
+        >>> loire.territory.name, len(loire.cpts)
+        ('Loire', 5)
+    """
     day = pd.Timestamp(date if date is not None else dt.date.today()).normalize()
     where = resolve_territory(territory, registry)
     cpts = cpts_in(where, registry)

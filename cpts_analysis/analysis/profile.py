@@ -50,6 +50,18 @@ class Profile:
 
 
 def cpts_profile(registry: Registry, cpts_id: str, date: dt.date | str) -> Profile:
+    """Everything the profile report shows about one CPTS on ``date``.
+
+    An unsigned CPTS gets an *indicative* contract (signed on ``date``, socle missions starting
+    at their deadlines), flagged by ``indicative``.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> registry = cpts.load_registry("data/exemple_ara")
+        >>> profile = cpts.cpts_profile(registry, "ARA-42-01", "2025-01-01")
+        >>> profile.cpts["nom"], profile.indicative
+        ('CPTS du Pays Roannais', False)
+    """
     day = pd.Timestamp(date)
     rows = registry.cpts[registry.cpts["cpts_id"] == cpts_id]
     if rows.empty:

@@ -19,7 +19,6 @@ from cpts_analysis.core.paths import REPORTS_DIR
 if TYPE_CHECKING:
     from cpts_analysis.report.execute import ReportResult
 
-DEFAULT_TIMEOUT_S = 600.0
 EXIT_REPORT_FAILED = 1
 
 
@@ -65,28 +64,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batch.add_argument(
         "--timeout",
         type=positive(float),
-        default=DEFAULT_TIMEOUT_S,
+        default=None,
         metavar="S",
-        help="durée maximale d'un rapport, en secondes",
+        help="durée maximale d'un rapport, en secondes (défaut : 600)",
     )
     batch.set_defaults(handler=cmd_batch, exit_on_error=EXIT_REPORT_FAILED)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cpts_analysis.report import jobs
-    from cpts_analysis.report.execute import run_report
-    from cpts_analysis.territory.registry import load_registry
+    from cpts_analysis.report.entry_points import make_report
 
-    if args.registry is not None and args.registry.exists():
-        load_registry(args.registry)  # every registry problem at once, before any kernel starts
-    job = jobs.report_job(
-        args.notebook or jobs.DEFAULT_NOTEBOOK,
+    result = make_report(
         args.territory,
-        args.registry or jobs.DEFAULT_REGISTRY,
-        args.date.isoformat() if args.date else None,
-    )
-    result = run_report(
-        job.notebook, job.parameters, args.out, DEFAULT_TIMEOUT_S, slug=job.slug, label=job.label
+        args.notebook,
+        args.registry,
+        args.date,
+        args.out,
     )
     if not result.ok:
         _print_failure(result)
@@ -96,15 +89,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cpts_analysis.report import jobs
-    from cpts_analysis.report.batch import run_batch
+    from cpts_analysis.report.entry_points import make_batch
 
-    batch = run_batch(
-        jobs.batch_jobs(
-            args.by,
-            args.registry or jobs.DEFAULT_REGISTRY,
-            args.date.isoformat() if args.date else None,
-        ),
+    batch = make_batch(
+        args.by,
+        args.registry,
+        args.date,
         args.out,
         workers=args.workers,
         timeout=args.timeout,

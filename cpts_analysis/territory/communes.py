@@ -107,6 +107,12 @@ def load_communes(geometry: bool = False, region: str | None = None) -> pd.DataF
     ``population`` as ``Int64``), plus ``geometry`` (shapely MultiPolygons, EPSG:4326) when
     ``geometry`` is true. ``region`` (e.g. ``"84"``) keeps one region. COM and ARM rows of the
     same city overlap: do not sum them together.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> communes = cpts.load_communes()
+        >>> int(communes.loc[communes["nom"] == "Roanne", "population"].iloc[0])
+        35409
     """
     if geometry:
         name = "communes_84.parquet" if region == "84" else "communes_fr.parquet"

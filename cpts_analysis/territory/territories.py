@@ -72,7 +72,15 @@ def cpts_summary(
     date: dt.date | str | None = None,
     populations: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Per CPTS: population, communes, tier under the rules in force on ``date``, distances."""
+    """Per CPTS: population, communes, tier under the rules in force on ``date``, distances.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> registry = cpts.load_registry("data/exemple_ara")
+        >>> summary = cpts.cpts_summary(registry.cpts, registry.communes, "2025-01-01")
+        >>> sorted(summary["tier"].unique().tolist())
+        [1, 2, 3, 4]
+    """
     members = member_units(memberships, populations)
     sums = members.groupby("cpts_id").agg(
         population=("population", "sum"), communes=("code_commune", "nunique")
@@ -93,6 +101,13 @@ def coverage(
     """Per department (or region): inhabitants and communes covered by at least one CPTS.
 
     ``codes`` limits the output; by default the departments (regions) the registry touches.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> registry = cpts.load_registry("data/exemple_ara")
+        >>> table = cpts.coverage(registry.communes, level="region")
+        >>> table[["region", "population"]].values.tolist()
+        [['84', 8205557]]
     """
     column = {"departement": "dep", "region": "reg"}[level]
     units = territory_units(memberships["code_commune"])

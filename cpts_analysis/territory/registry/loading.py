@@ -38,7 +38,16 @@ class Registry:
 
 
 def validate_registry(path: str | Path, allow_overlap: bool = False) -> list[Problem]:
-    """Every problem of the registry at ``path`` (errors and warnings, see ``severity``)."""
+    """Every problem of the registry at ``path`` (errors and warnings, see ``severity``).
+
+    Each problem names its file (or sheet), row and column, in French, so that one round trip
+    is enough to fix a spreadsheet.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> cpts.validate_registry("data/exemple_ara")
+        []
+    """
     return _validate(Path(path), allow_overlap)[0]
 
 
@@ -49,6 +58,12 @@ def load_registry(path: str | Path, allow_overlap: bool = False) -> Registry:
     A registry whose files are unchanged (same paths, sizes and modification times) is
     validated once per process — a batch worker's warm kernel reuses it — and every call gets
     its own copies of the tables.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> registry = cpts.load_registry("data/exemple_ara")
+        >>> len(registry.cpts), registry.cpts.columns.tolist()
+        (56, ['cpts_id', 'nom', 'departement', 'date_signature', 'statut'])
     """
     source = Path(path)
     cached = _load_validated(source.resolve(), allow_overlap, _stamps(source))

@@ -18,6 +18,13 @@ def write_template(path: str | Path) -> Path:
 
     Built beside the target then renamed into place, so an interrupted run leaves nothing
     half-written; an existing non-empty target is never overwritten.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import cpts_analysis as cpts
+        >>> folder = cpts.write_template(pathlib.Path(tempfile.mkdtemp()) / "registre")
+        >>> sorted(p.name for p in folder.iterdir())
+        ['communes.csv', 'cpts.csv', 'missions.csv', 'montants.csv', 'resultats.csv']
     """
     target = Path(path)
     occupied = target.is_file() and target.stat().st_size > 0

@@ -1,0 +1,90 @@
+"""Reports from Python: the same jobs as ``cpts-analysis report`` and ``batch``, for notebooks.
+
+The CLI commands are thin wrappers around these two functions, so a report made from
+JupyterLab and one made from a terminal are the same files with the same manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from cpts_analysis.core.paths import REPORTS_DIR
+from cpts_analysis.report import jobs
+from cpts_analysis.report.batch import BatchResult, run_batch
+from cpts_analysis.report.execute import ReportResult, run_report
+from cpts_analysis.territory.registry import load_registry
+
+DEFAULT_TIMEOUT_S = 600.0
+"""Longest a report may run (seconds) unless the caller says otherwise."""
+
+
+def make_report(
+    territory: str,
+    notebook: str | None = None,
+    registry: str | Path | None = None,
+    date: dt.date | str | None = None,
+    out: str | Path = REPORTS_DIR,
+    timeout: float | None = None,
+) -> ReportResult:
+    """Run one report template for ``territory`` and export it to HTML.
+
+    ``territory`` is a department or region code (``"42"``, ``"region:84"``) or, for the
+    ``profil_cpts`` template, a CPTS id; ``timeout`` (seconds) defaults to
+    ``DEFAULT_TIMEOUT_S``. The registry is validated first, so a bad registry
+    raises :class:`~cpts_analysis.core.errors.InputError` before any kernel starts; a failing
+    notebook gives a result with ``ok == False`` and the failing cell in ``error``.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> result = cpts.make_report("42", out="reports")  # doctest: +SKIP
+        >>> result.outputs["html"]  # doctest: +SKIP
+        PosixPath('reports/comparaison_territoriale/42/report.html')
+    """
+    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
+    if source.exists():
+        load_registry(source)  # every registry problem at once, before any kernel starts
+    job = jobs.report_job(notebook or jobs.DEFAULT_NOTEBOOK, territory, source, _iso(date))
+    return run_report(
+        job.notebook,
+        job.parameters,
+        Path(out),
+        timeout or DEFAULT_TIMEOUT_S,
+        slug=job.slug,
+        label=job.label,
+    )
+
+
+def make_batch(
+    by: str,
+    registry: str | Path | None = None,
+    date: dt.date | str | None = None,
+    out: str | Path = REPORTS_DIR,
+    workers: int | None = None,
+    timeout: float | None = None,
+    only_failed: bool = False,
+) -> BatchResult:
+    """One report per department, region or CPTS (``by``) of the registry, in parallel.
+
+    Reports unchanged since their last success are skipped; ``manifest.json`` and
+    ``index.html`` are written in ``out``; ``result.any_failed`` tells whether any failed.
+
+    Example:
+        >>> import cpts_analysis as cpts
+        >>> batch = cpts.make_batch("departement", workers=2)  # doctest: +SKIP
+        >>> batch.any_failed  # doctest: +SKIP
+        False
+    """
+    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
+    return run_batch(
+        jobs.batch_jobs(by, source, _iso(date)),
+        Path(out),
+        workers=workers or os.cpu_count() or 1,
+        timeout=timeout or DEFAULT_TIMEOUT_S,
+        only_failed=only_failed,
+    )
+
+
+def _iso(date: dt.date | str | None) -> str | None:
+    return date.isoformat() if isinstance(date, dt.date) else date
