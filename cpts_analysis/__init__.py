@@ -45,12 +45,15 @@ _EXPORTS = {
     # Reports
     "make_report": "cpts_analysis.report.entry_points",
     "make_batch": "cpts_analysis.report.entry_points",
+    # The illustrative registry shipped in data/exemple_ara
+    "EXAMPLE_REGISTRY": "cpts_analysis.core.paths",
     # Errors
     "CptsError": "cpts_analysis.core.errors",
     "InputError": "cpts_analysis.core.errors",
 }
 
 __all__ = [
+    "EXAMPLE_REGISTRY",
     "CptsError",
     "InputError",
     "Registry",
@@ -79,6 +82,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from cpts_analysis.analysis.comparison import compare_territory
     from cpts_analysis.analysis.profile import cpts_profile
     from cpts_analysis.core.errors import CptsError, InputError
+    from cpts_analysis.core.paths import EXAMPLE_REGISTRY
     from cpts_analysis.report.entry_points import make_batch, make_report
     from cpts_analysis.territory.communes import load_communes
     from cpts_analysis.territory.registry import (

@@ -1,4 +1,4 @@
-"""Payment schedule on cases computed by hand (aci_rules.md §5)."""
+"""Payment schedule on cases computed by hand (contrat type, art. 6.1–6.2)."""
 
 import pandas as pd
 

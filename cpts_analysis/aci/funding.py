@@ -129,7 +129,7 @@ def compute_funding(
     * ``crises``: ``cpts_id``, ``contract_year`` of years with a crisis recognised by the ARS.
     * ``overrides``: ``cpts_id``, ``contract_year``, ``mission``, ``component``, ``amount``.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> import cpts_analysis as cpts
         >>> signed, started = pd.Timestamp("2021-03-01"), pd.Timestamp("2021-06-01")
@@ -192,7 +192,7 @@ def annual_envelope(
 
     One row per mission and component, with the amount, its ``status`` and ``source``.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> year = cpts.annual_envelope(52_000, date="2020-06-01")
         >>> int(year["tier"].iloc[0]), float(year["amount"].sum())

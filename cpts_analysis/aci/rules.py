@@ -88,7 +88,7 @@ class RuleSet:
 def rule_sets(tree: ParameterTree | None = None) -> list[RuleSet]:
     """Every rule set, oldest first (each is in force until the next one starts).
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> [(r.id, r.start.isoformat()) for r in cpts.rule_sets()]
         [('aci_2019', '2019-08-25'), ('avenant_2', '2022-04-01')]
@@ -99,7 +99,7 @@ def rule_sets(tree: ParameterTree | None = None) -> list[RuleSet]:
 def rules_at(date: dt.date | str | pd.Timestamp | None = None, tree: ParameterTree | None = None):
     """The rule set in force on ``date`` (default: today): tiers, missions, amounts, payments.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> rules = cpts.rules_at("2023-01-01")
         >>> rules.id, rules.start.isoformat()
@@ -122,7 +122,7 @@ def tier(
 ) -> int:
     """ACI size tier (1 to 4) of a population under the thresholds in force on ``date``.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> cpts.tier(52_000)
         2

@@ -1,4 +1,6 @@
-"""Payment schedule: the funding table turned into dated cash flows (aci_rules.md §5).
+"""Payment schedule: the funding table turned into dated cash flows.
+
+Rules: ACI 2019, art. 9, and its contrat type, art. 6.1–6.2.
 
 Conventions (also in the README):
 
@@ -45,7 +47,7 @@ def payment_schedule(
 
     Payments add up exactly to the funding (advances are rounded, balances take the rest).
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> import cpts_analysis as cpts
         >>> signed, started = pd.Timestamp("2021-03-01"), pd.Timestamp("2021-06-01")

@@ -170,7 +170,7 @@ def compare_territory(
     ``territory`` is a department or region code, or ``departement:84`` / ``region:84`` where a
     code is both.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> registry = cpts.load_registry("data/exemple_ara")
         >>> loire = cpts.compare_territory(registry, "42", date="2025-01-01")

@@ -55,7 +55,7 @@ def cpts_profile(registry: Registry, cpts_id: str, date: dt.date | str) -> Profi
     An unsigned CPTS gets an *indicative* contract (signed on ``date``, socle missions starting
     at their deadlines), flagged by ``indicative``.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> registry = cpts.load_registry("data/exemple_ara")
         >>> profile = cpts.cpts_profile(registry, "ARA-42-01", "2025-01-01")

@@ -36,7 +36,7 @@ def make_report(
     raises :class:`~cpts_analysis.core.errors.InputError` before any kernel starts; a failing
     notebook gives a result with ``ok == False`` and the failing cell in ``error``.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> result = cpts.make_report("42", out="reports")  # doctest: +SKIP
         >>> result.outputs["html"]  # doctest: +SKIP
@@ -70,7 +70,7 @@ def make_batch(
     Reports unchanged since their last success are skipped; ``manifest.json`` and
     ``index.html`` are written in ``out``; ``result.any_failed`` tells whether any failed.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> batch = cpts.make_batch("departement", workers=2)  # doctest: +SKIP
         >>> batch.any_failed  # doctest: +SKIP

@@ -108,7 +108,7 @@ def load_communes(geometry: bool = False, region: str | None = None) -> pd.DataF
     ``geometry`` is true. ``region`` (e.g. ``"84"``) keeps one region. COM and ARM rows of the
     same city overlap: do not sum them together.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> communes = cpts.load_communes()
         >>> int(communes.loc[communes["nom"] == "Roanne", "population"].iloc[0])

@@ -1,9 +1,9 @@
 """Mission deployment against the ACI calendar, on a reference date.
 
-A socle mission must start within N months of signature (aci_rules.md §4). For the crisis
-mission, which did not exist before avenant 2, the clock of a CPTS signed earlier starts when
-avenant 2 came into force — our convention, since the text read gives no rule (the ARS PACA
-only expected plans "by 2024").
+A socle mission must start within N months of signature (calendar in ``missions.yaml``).
+For the crisis mission, which did not exist before avenant 2, the clock of a CPTS signed
+earlier starts when avenant 2 came into force — our convention, since the text read gives no
+rule (the ARS PACA only expected plans "by 2024").
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def cpts_summary(
 ) -> pd.DataFrame:
     """Per CPTS: population, communes, tier under the rules in force on ``date``, distances.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> registry = cpts.load_registry("data/exemple_ara")
         >>> summary = cpts.cpts_summary(registry.cpts, registry.communes, "2025-01-01")
@@ -102,7 +102,7 @@ def coverage(
 
     ``codes`` limits the output; by default the departments (regions) the registry touches.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> registry = cpts.load_registry("data/exemple_ara")
         >>> table = cpts.coverage(registry.communes, level="region")

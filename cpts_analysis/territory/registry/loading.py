@@ -43,7 +43,7 @@ def validate_registry(path: str | Path, allow_overlap: bool = False) -> list[Pro
     Each problem names its file (or sheet), row and column, in French, so that one round trip
     is enough to fix a spreadsheet.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> cpts.validate_registry("data/exemple_ara")
         []
@@ -59,7 +59,7 @@ def load_registry(path: str | Path, allow_overlap: bool = False) -> Registry:
     validated once per process — a batch worker's warm kernel reuses it — and every call gets
     its own copies of the tables.
 
-    Example:
+    Examples:
         >>> import cpts_analysis as cpts
         >>> registry = cpts.load_registry("data/exemple_ara")
         >>> len(registry.cpts), registry.cpts.columns.tolist()

@@ -19,7 +19,7 @@ def write_template(path: str | Path) -> Path:
     Built beside the target then renamed into place, so an interrupted run leaves nothing
     half-written; an existing non-empty target is never overwritten.
 
-    Example:
+    Examples:
         >>> import pathlib, tempfile
         >>> import cpts_analysis as cpts
         >>> folder = cpts.write_template(pathlib.Path(tempfile.mkdtemp()) / "registre")

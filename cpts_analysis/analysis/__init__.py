@@ -1,0 +1,1 @@
+"""What the reports compute: comparison of a territory, CPTS profile, scenarios."""

@@ -1,0 +1,1 @@
+"""Territories: INSEE communes, the CPTS registry, populations, coverage and deployment."""
