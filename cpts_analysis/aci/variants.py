@@ -97,8 +97,8 @@ class Change(_Strict):
 
 class OverlayFile(_Strict):
     description: Text
-    rule_sets: dict[str, RuleSetEntry] = {}
-    changes: list[Change] = []
+    rule_sets: dict[str, RuleSetEntry] = Field(default_factory=dict)
+    changes: list[Change] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)
