@@ -78,6 +78,24 @@ class Reform:
             ],
         }
 
+    def headline(self) -> dict[str, float | int | str]:
+        """Key figures (also the ``reforme`` report's JSON sidecar)."""
+        delta = self.cpts["delta"]
+        return {
+            "territoire": self.territory.code,
+            "niveau": self.territory.level,
+            "date_reference": self.date.date().isoformat(),
+            "variante": self.variant.description,
+            "nombre_cpts": len(self.cpts),
+            "total_en_vigueur": self.current,
+            "total_variante": self.variant_total,
+            "ecart": round(self.variant_total - self.current, 2),
+            "cpts_gagnantes": int((delta > 0).sum()),
+            "cpts_perdantes": int((delta < 0).sum()),
+            "cpts_au_prorata": int((self.prorated["delta"] != 0).sum()),
+            "valeurs_modifiees": len(self.changes),
+        }
+
     def by_tier(self) -> pd.DataFrame:
         """Delta per tier: CPTS, population, total and per inhabitant."""
         table = self.cpts.groupby("tier").agg(

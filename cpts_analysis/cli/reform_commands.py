@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -124,6 +125,7 @@ def _text(result: Reform, years: pd.DataFrame | None) -> str:
             f"{len(prorated)} CPTS dont l'année de contrat commence avant la variante : "
             "écart au prorata des jours sous la variante (colonne « Part variante »)."
         )
+    cells: dict[str, Callable[[Any], str]]
     if years is not None:
         shown = years.rename(
             columns={
@@ -133,7 +135,12 @@ def _text(result: Reform, years: pd.DataFrame | None) -> str:
                 "delta": "Écart",
             }
         )
-        cells = {"Année": str, "En vigueur": euro_cell, "Variante": euro_cell, "Écart": euro_cell}
+        cells = {
+            "Année": str,
+            "En vigueur": euro_cell,
+            "Variante": euro_cell,
+            "Écart": euro_cell,
+        }
         return "\n".join(head) + "\n\n" + render_text(shown, cells)
     table = result.cpts
     shown = pd.DataFrame(

@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.add_argument(
         "--out", type=Path, default=REPORTS_DIR, metavar="DIR", help="dossier des rapports"
     )
+    common.add_argument(
+        "--variant",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="variante des règles (modèle reforme) : fichier YAML de surcharge ou dossier",
+    )
 
     report = subparsers.add_parser(
         "report", parents=[common], help="rapport de comparaison d'un territoire"
@@ -61,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=os.cpu_count() or 1,
         help="processus de calcul en parallèle (défaut : nombre de cœurs)",
     )
+    batch.add_argument(
+        "--notebook",
+        default=None,
+        metavar="NAME",
+        help="modèle de rapport (défaut : comparaison, ou profil avec --by cpts)",
+    )
     batch.add_argument("--only-failed", action="store_true", help="relancer les échecs seuls")
     batch.add_argument(
         "--timeout",
@@ -79,11 +92,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.registry is not None and args.registry.exists():
         load_registry(args.registry)  # every registry problem at once, before any kernel starts
+    _check_variant(args.variant)
     job = jobs.report_job(
         args.notebook or jobs.DEFAULT_NOTEBOOK,
         args.territory,
         args.registry or jobs.DEFAULT_REGISTRY,
         args.date.isoformat() if args.date else None,
+        variant=args.variant,
     )
     result = run_report(
         job.notebook, job.parameters, args.out, DEFAULT_TIMEOUT_S, slug=job.slug, label=job.label
@@ -99,11 +114,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from cpts_analysis.report import jobs
     from cpts_analysis.report.batch import run_batch
 
+    _check_variant(args.variant)
     batch = run_batch(
         jobs.batch_jobs(
             args.by,
             args.registry or jobs.DEFAULT_REGISTRY,
             args.date.isoformat() if args.date else None,
+            args.notebook,
+            args.variant,
         ),
         args.out,
         workers=args.workers,
@@ -119,6 +137,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for result in batch.failed:
         _print_failure(result)
     return EXIT_REPORT_FAILED if batch.any_failed else 0
+
+
+def _check_variant(path: Path | None) -> None:
+    """Every problem of the variant at once (file and key), before any kernel starts."""
+    if path is not None and path.exists():
+        from cpts_analysis.aci.variants import load_variant
+
+        load_variant(path)
 
 
 def _print_failure(result: ReportResult) -> None:
