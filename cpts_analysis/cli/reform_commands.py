@@ -119,11 +119,13 @@ def _text(result: Reform, years: pd.DataFrame | None) -> str:
         f"{format_euros(result.variant_total)} selon la variante, "
         f"écart {format_euros(result.variant_total - result.current)}",
     ]
-    prorated = result.prorated
+    prorated = result.prorated[result.prorated["delta"] != 0]
     if len(prorated):
+        starts = ", ".join(format_date(d) for d in result.variant.new_starts)
         head.append(
-            f"{len(prorated)} CPTS dont l'année de contrat commence avant la variante : "
-            "écart au prorata des jours sous la variante (colonne « Part variante »)."
+            f"{len(prorated)} CPTS ont commencé leur année de contrat avant la variante "
+            f"({starts}) : leur écart est au prorata des jours sous la variante "
+            "(colonne « Part variante »)."
         )
     cells: dict[str, Callable[[Any], str]]
     if years is not None:
