@@ -15,7 +15,8 @@ from cpts_analysis.aci.funding import compute_funding
 from cpts_analysis.aci.parameter_files import default_tree
 from cpts_analysis.aci.rules import rules_at
 from cpts_analysis.aci.variants import load_variant
-from cpts_analysis.analysis.reform import compare_variant
+from cpts_analysis.analysis.comparison import FundingInputs
+from cpts_analysis.analysis.reform import compare_variant, world_pieces
 from cpts_analysis.cli.main import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PROJECT_ROOT
@@ -295,3 +296,45 @@ def test_report_refuses_a_broken_variant_before_any_kernel(tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "out")]) == 1
     assert "variante.yaml, clé changes" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_straddling_year_weights_each_line_by_its_own_active_days(tmp_path):
+    """A mission that starts after the variant's date gets the whole change on its prorata;
+    one running since signature gets the share of the year after that date."""
+    overlay = RULE_SET.replace("2027-01-01", "2026-01-01") + textwrap.dedent(
+        """\
+        description: parcours fixe +10 000 en taille 2
+        changes:
+          - target: parcours.fixe
+            from: 2026-01-01
+            add: 10000
+            tiers: [taille_2]
+            status: proposal
+            source: s
+        """
+    )
+    variant = load_variant(write(tmp_path, overlay))
+    contracts = pd.DataFrame(
+        {"cpts_id": ["early", "late"], "population": [50_000] * 2, "signature": ["2025-09-01"] * 2}
+    )
+    missions = pd.DataFrame(
+        {
+            "cpts_id": ["early", "late"],
+            "mission": ["parcours"] * 2,
+            "start": ["2025-09-01", "2026-03-01"],
+        }
+    )
+    inputs = FundingInputs(contracts, missions, pd.DataFrame(), pd.DataFrame())
+    starts = variant.new_starts
+    year_1 = {
+        name: world_pieces(inputs, tree, starts, reprice)
+        .query("contract_year == 1")
+        .groupby("cpts_id")["amount"]
+        .sum()
+        for name, tree, reprice in (("now", variant.base, False), ("then", variant.tree, True))
+    }
+    delta = (year_1["then"] - year_1["now"]).round(2)
+    days = 365  # 01/09/2025 -> 01/09/2026
+    # Each world's lines are rounded to the cent, so the delta may differ by one cent.
+    assert delta["early"] == pytest.approx(10_000 * 243 / days, abs=0.011)  # 01/01 -> 01/09
+    assert delta["late"] == pytest.approx(10_000 * 184 / days, abs=0.011)  # 01/03 -> 01/09
