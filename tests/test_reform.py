@@ -338,3 +338,8 @@ def test_straddling_year_weights_each_line_by_its_own_active_days(tmp_path):
     # Each world's lines are rounded to the cent, so the delta may differ by one cent.
     assert delta["early"] == pytest.approx(10_000 * 243 / days, abs=0.011)  # 01/01 -> 01/09
     assert delta["late"] == pytest.approx(10_000 * 184 / days, abs=0.011)  # 01/03 -> 01/09
+
+
+def test_cli_unknown_territory_is_a_bad_argument(capsys):
+    assert main(["reform", "--variant", str(TAILLE_2), "--territory", "99"]) == 2
+    assert "« 99 »" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """``reform``: a territory's funding under the rules in force and under a rule variant.
 
 Exit codes: 0 success; 1 when the variant or the registry does not load (every problem is
-printed with file and key); 2 on bad arguments (including a path that does not exist).
+printed with file and key); 2 on bad arguments (a path that does not exist, a territory that is
+neither a department, a region nor a CPTS of the registry).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cpts_analysis.cli.arguments import EXIT_DATA, iso_date
+from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
 from cpts_analysis.report.tables import euro_cell, render_text
 
@@ -82,12 +84,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_reform(args: argparse.Namespace) -> int:
     from cpts_analysis.aci.variants import load_variant
+    from cpts_analysis.analysis.comparison import resolve_territory
     from cpts_analysis.analysis.reform import compare_variant
     from cpts_analysis.core.paths import EXAMPLE_REGISTRY
     from cpts_analysis.territory.registry import load_registry
 
     variant = load_variant(args.variant)
     registry = load_registry(args.registry or EXAMPLE_REGISTRY)
+    try:
+        resolve_territory(args.territory, registry)
+    except InputError as exc:  # a bad --territory is a bad argument (exit 2), not bad data
+        raise CptsError(str(exc)) from None
     result = compare_variant(registry, args.territory, variant, args.date)
     payload = result.payload()
     years = result.years
