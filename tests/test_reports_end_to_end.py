@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.analysis.comparison import compare_territory, cpts_in, resolve_territory
 from cpts_analysis.analysis.profile import cpts_profile
+from cpts_analysis.analysis.reform import compare_variant
 from cpts_analysis.analysis.scenarios import (
     current_missions,
     default_choices,
@@ -28,6 +30,7 @@ from cpts_analysis.analysis.scenarios import (
 )
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, REPORTS_DIR
 from cpts_analysis.report.batch import run_batch
+from cpts_analysis.report.inputs import EXAMPLE_VARIANT
 from cpts_analysis.report.jobs import report_job
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.territories import cpts_summary
@@ -39,7 +42,9 @@ JOBS = [
     ("comparaison_territoriale", "region:84"),
     ("scenarios", "departement:42"),
     ("profil_cpts", "ARA-42-01"),
+    ("reforme", "departement:63"),
 ]
+VARIANTS = {"reforme": EXAMPLE_VARIANT}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -51,7 +56,10 @@ def registry():
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    jobs = [report_job(notebook, code, EXAMPLE_REGISTRY, DATE) for notebook, code in JOBS]
+    jobs = [
+        report_job(notebook, code, EXAMPLE_REGISTRY, DATE, variant=VARIANTS.get(notebook))
+        for notebook, code in JOBS
+    ]
     batch = run_batch(jobs, out, workers=2, timeout=300)
     assert not batch.any_failed, [str(r.error) for r in batch.failed]
     return {(r.notebook.stem, r.slug): r for r in batch.results}
@@ -91,6 +99,15 @@ def test_scenarios_headline_matches_package(reports, registry):
     assert headline["gain_total_si_seuil_franchi"] == round(float(gains), 2)
 
 
+def test_reform_headline_matches_package(reports, registry):
+    result = reports[("reforme", "departement-63")]
+    expected = compare_variant(registry, "departement:63", load_variant(EXAMPLE_VARIANT), DATE)
+    assert _headline(result) == json.loads(json.dumps(expected.headline()))
+    assert _headline(result)["ecart"] > 0  # the example raises taille-2 CPTS of the 63
+    sheets = pd.ExcelFile(result.outputs["tables"]).sheet_names
+    assert sheets == ["CPTS", "Par taille", "Par annee civile", "Valeurs modifiees"]
+
+
 def test_html_is_french_self_contained_and_escaped(reports):
     html = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"]).read_text(
         encoding="utf-8"
@@ -126,8 +143,8 @@ def browser():
         launched.close()
 
 
-def test_report_in_real_browser(reports, browser):
-    path = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"])
+def _open_offline(browser, path: Path, min_images: int):
+    """The report in Chromium: no console error, no request off the file, images loaded."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     console_errors, requests = [], []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
@@ -137,7 +154,13 @@ def test_report_in_real_browser(reports, browser):
     assert console_errors == []
     assert [url for url in requests if not url.startswith(("file://", "data:"))] == []
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
-    assert len(images) >= 5 and all(done and width > 0 for done, width in images)
+    assert len(images) >= min_images and all(done and width > 0 for done, width in images)
+    return page
+
+
+def test_report_in_real_browser(reports, browser):
+    path = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"])
+    page = _open_offline(browser, path, min_images=5)
     text = page.inner_text("body")
     assert re.search(r"\d{1,3}(?: \d{3})+ €", text) and "Taux de couverture" in text
     assert "Carte des territoires des CPTS" in text
@@ -147,6 +170,16 @@ def test_report_in_real_browser(reports, browser):
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 50_000
+    page.close()
+
+
+def test_reform_report_in_real_browser(reports, browser):
+    path = Path(reports[("reforme", "departement-63")].outputs["html"])
+    page = _open_offline(browser, path, min_images=2)
+    text = page.inner_text("body")
+    for heading in ("Coût total", "Gagnants et perdants", "Carte des écarts", "Valeurs modifiées"):
+        assert heading in text
+    assert "prorata" in text and "projet de négociation" in text
     page.close()
 
 

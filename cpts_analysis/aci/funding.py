@@ -64,12 +64,17 @@ def round_cents(values: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def contract_years(
-    contracts: pd.DataFrame, tree: ParameterTree | None = None, renewals: int | None = None
+    contracts: pd.DataFrame,
+    tree: ParameterTree | None = None,
+    renewals: int | None = None,
+    rules_from: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """One row per CPTS and contract year, with dates, rule set, tier and ``renewal`` flag.
 
     ``contracts`` needs ``cpts_id``, ``population`` and ``signature``; other columns are kept.
     ``renewals``: tacit renewals to include; default one where the rules say so, else none.
+    ``rules_from``: contract years starting earlier use the rule set in force on that date
+    instead of their first day's (to price a rule change that starts inside a contract year).
     """
     tree = tree or default_tree()
     _require(contracts, ["cpts_id", "population", "signature"], "contracts")
@@ -100,7 +105,8 @@ def contract_years(
         rows["year_end"] = rows["signature"] + pd.DateOffset(years=year)
         frames.append(rows)
     years = pd.concat(frames, ignore_index=True)
-    years["rule_set"] = rule_set_ids_at(years["year_start"], tree)
+    rules_day = years["year_start"] if rules_from is None else years["year_start"].clip(rules_from)
+    years["rule_set"] = rule_set_ids_at(rules_day, tree)
     years["tier"] = 0
     for rule_set in rule_sets(tree):
         rows = years["rule_set"] == rule_set.id
@@ -118,6 +124,7 @@ def compute_funding(
     default_achievement: float = 1.0,
     tree: ParameterTree | None = None,
     renewals: int | None = None,
+    rules_from: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Tidy table of every amount owed (see module docstring for the conventions).
 
@@ -128,6 +135,7 @@ def compute_funding(
       missing rows use ``default_achievement``.
     * ``crises``: ``cpts_id``, ``contract_year`` of years with a crisis recognised by the ARS.
     * ``overrides``: ``cpts_id``, ``contract_year``, ``mission``, ``component``, ``amount``.
+    * ``rules_from``: see ``contract_years``.
 
     Examples:
         >>> import pandas as pd
@@ -148,7 +156,7 @@ def compute_funding(
     contracts = contracts.copy()
     for flag in ("snp_supplement", "fonctionnement_uplift"):
         contracts[flag] = contracts[flag].fillna(False).astype(bool) if flag in contracts else False
-    years = contract_years(contracts, tree, renewals)
+    years = contract_years(contracts, tree, renewals, rules_from)
     amounts = all_amounts(tree)
     amounts = amounts[amounts["nature"].isin(PAYABLE_NATURES)]
 

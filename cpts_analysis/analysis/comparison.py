@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cpts_analysis.aci.funding import compute_funding, round_cents
+from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
 from cpts_analysis.aci.schedule import payment_schedule
 from cpts_analysis.core.errors import InputError
@@ -75,15 +76,38 @@ def cpts_in(territory: Territory, registry: Registry) -> pd.DataFrame:
     return cpts[cpts["departement"].isin(territory.departements)]
 
 
-def registry_funding(
-    registry: Registry,
-    cpts: pd.DataFrame,
-    populations: pd.Series,
-    snp_supplement: bool = False,
-    default_achievement: float = 1.0,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Funding and payment schedule of the signed CPTS among ``cpts`` (engine inputs mapped
-    from the registry's French columns)."""
+@dataclass(frozen=True)
+class FundingInputs:
+    """The funding engine's inputs for the signed CPTS of a registry extract."""
+
+    contracts: pd.DataFrame
+    missions: pd.DataFrame
+    achievements: pd.DataFrame
+    overrides: pd.DataFrame
+
+    def funding(
+        self,
+        default_achievement: float = 1.0,
+        tree: ParameterTree | None = None,
+        rules_from: pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """``compute_funding`` on these inputs, under ``tree`` (default: the rules in force)."""
+        return compute_funding(
+            self.contracts,
+            self.missions,
+            achievements=self.achievements,
+            overrides=self.overrides,
+            default_achievement=default_achievement,
+            tree=tree,
+            rules_from=rules_from,
+        )
+
+
+def funding_inputs(
+    registry: Registry, cpts: pd.DataFrame, populations: pd.Series, snp_supplement: bool = False
+) -> FundingInputs:
+    """Engine inputs of the signed CPTS among ``cpts``, mapped from the registry's French
+    columns."""
     signed = cpts[cpts["date_signature"].notna()]
     ids = set(signed["cpts_id"])
     contracts = pd.DataFrame(
@@ -103,14 +127,20 @@ def registry_funding(
     overrides = registry.montants[registry.montants["cpts_id"].isin(ids)].rename(
         columns={"annee_contrat": "contract_year", "composante": "component", "montant": "amount"}
     )
-    funding = compute_funding(
-        contracts,
-        missions,
-        achievements=achievements,
-        overrides=overrides,
-        default_achievement=default_achievement,
-    )
-    return funding, payment_schedule(funding, missions)
+    return FundingInputs(contracts, missions, achievements, overrides)
+
+
+def registry_funding(
+    registry: Registry,
+    cpts: pd.DataFrame,
+    populations: pd.Series,
+    snp_supplement: bool = False,
+    default_achievement: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funding and payment schedule of the signed CPTS among ``cpts``."""
+    inputs = funding_inputs(registry, cpts, populations, snp_supplement)
+    funding = inputs.funding(default_achievement)
+    return funding, payment_schedule(funding, inputs.missions)
 
 
 @dataclass(frozen=True)

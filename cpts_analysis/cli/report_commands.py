@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.add_argument(
         "--out", type=Path, default=REPORTS_DIR, metavar="DIR", help="dossier des rapports"
     )
+    common.add_argument(
+        "--variant",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="variante des règles (modèle reforme) : fichier YAML de surcharge ou dossier",
+    )
 
     report = subparsers.add_parser(
         "report", parents=[common], help="rapport de comparaison d'un territoire"
@@ -60,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=os.cpu_count() or 1,
         help="processus de calcul en parallèle (défaut : nombre de cœurs)",
     )
+    batch.add_argument(
+        "--notebook",
+        default=None,
+        metavar="NAME",
+        help="modèle de rapport (défaut : comparaison, ou profil avec --by cpts)",
+    )
     batch.add_argument("--only-failed", action="store_true", help="relancer les échecs seuls")
     batch.add_argument(
         "--timeout",
@@ -80,6 +93,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.registry,
         args.date,
         args.out,
+        variant=args.variant,
     )
     if not result.ok:
         _print_failure(result)
@@ -99,6 +113,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
         only_failed=args.only_failed,
+        notebook=args.notebook,
+        variant=args.variant,
     )
     print(
         f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.report import jobs
 from cpts_analysis.report.batch import BatchResult, run_batch
@@ -27,14 +28,17 @@ def make_report(
     date: dt.date | str | None = None,
     out: str | Path = REPORTS_DIR,
     timeout: float | None = None,
+    variant: str | Path | None = None,
 ) -> ReportResult:
     """Run one report template for ``territory`` and export it to HTML.
 
     ``territory`` is a department or region code (``"42"``, ``"region:84"``) or, for the
     ``profil_cpts`` template, a CPTS id; ``timeout`` (seconds) defaults to
-    ``DEFAULT_TIMEOUT_S``. The registry is validated first, so a bad registry
-    raises :class:`~cpts_analysis.core.errors.InputError` before any kernel starts; a failing
-    notebook gives a result with ``ok == False`` and the failing cell in ``error``.
+    ``DEFAULT_TIMEOUT_S``; ``variant`` (an overlay file or a parameter folder) is what the
+    ``reforme`` template compares with the rules in force. The registry and the variant are
+    validated first, so bad input raises :class:`~cpts_analysis.core.errors.InputError` before
+    any kernel starts; a failing notebook gives a result with ``ok == False`` and the failing
+    cell in ``error``.
 
     Examples:
         >>> import cpts_analysis as cpts
@@ -42,10 +46,14 @@ def make_report(
         >>> result.outputs["html"]  # doctest: +SKIP
         PosixPath('reports/comparaison_territoriale/42/report.html')
     """
-    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
-    if source.exists():
-        load_registry(source)  # every registry problem at once, before any kernel starts
-    job = jobs.report_job(notebook or jobs.DEFAULT_NOTEBOOK, territory, source, _iso(date))
+    source = _checked_inputs(registry, variant)
+    job = jobs.report_job(
+        notebook or jobs.DEFAULT_NOTEBOOK,
+        territory,
+        source,
+        _iso(date),
+        variant=_path(variant),
+    )
     return run_report(
         job.notebook,
         job.parameters,
@@ -64,10 +72,13 @@ def make_batch(
     workers: int | None = None,
     timeout: float | None = None,
     only_failed: bool = False,
+    notebook: str | None = None,
+    variant: str | Path | None = None,
 ) -> BatchResult:
     """One report per department, region or CPTS (``by``) of the registry, in parallel.
 
-    Reports unchanged since their last success are skipped; ``manifest.json`` and
+    ``notebook`` defaults to the comparison (the profile with ``by="cpts"``). Reports
+    unchanged since their last success are skipped; ``manifest.json`` and
     ``index.html`` are written in ``out``; ``result.any_failed`` tells whether any failed.
 
     Examples:
@@ -76,14 +87,31 @@ def make_batch(
         >>> batch.any_failed  # doctest: +SKIP
         False
     """
-    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
+    source = _checked_inputs(registry, variant, validate_registry=False)
     return run_batch(
-        jobs.batch_jobs(by, source, _iso(date)),
+        jobs.batch_jobs(by, source, _iso(date), notebook, _path(variant)),
         Path(out),
         workers=workers or os.cpu_count() or 1,
         timeout=timeout or DEFAULT_TIMEOUT_S,
         only_failed=only_failed,
     )
+
+
+def _checked_inputs(
+    registry: str | Path | None, variant: str | Path | None, validate_registry: bool = True
+) -> Path:
+    """The registry path; every problem of the registry and the variant is raised at once,
+    before any kernel starts (a batch validates the registry while listing territories)."""
+    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
+    if validate_registry and source.exists():
+        load_registry(source)
+    if variant is not None and Path(variant).exists():
+        load_variant(Path(variant))
+    return source
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
 
 
 def _iso(date: dt.date | str | None) -> str | None:

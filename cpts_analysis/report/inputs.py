@@ -11,12 +11,28 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from cpts_analysis.core.errors import InputError, Problem
-from cpts_analysis.core.paths import EXAMPLE_REGISTRY
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PROJECT_ROOT
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$")
+# The documented example variant, used by the reforme template when no variant is given.
+EXAMPLE_VARIANT = PROJECT_ROOT / "examples" / "variantes" / "taille2_fonctionnement_plus_10000.yaml"
+
+
+def _existing(value: str, info: ValidationInfo) -> str:
+    """A path parameter (registre, variante): empty, or an existing file or folder."""
+    if value and not Path(value).exists():
+        raise ValueError(f"{info.field_name} introuvable : {value}")
+    return value
 
 
 class NotebookInputs(BaseModel):
@@ -33,12 +49,7 @@ class NotebookInputs(BaseModel):
             dt.date.fromisoformat(value)
         return value
 
-    @field_validator("registre")
-    @classmethod
-    def _existing(cls, value: str) -> str:
-        if value and not Path(value).exists():
-            raise ValueError(f"registre introuvable : {value}")
-        return value
+    _registry_exists = field_validator("registre")(_existing)
 
     @property
     def registry_path(self) -> Path:
@@ -80,3 +91,14 @@ class ScenarioInputs(NotebookInputs):
     fusion_a: str = ""
     fusion_b: str = ""
     decoupage: str = ""
+
+
+class ReformInputs(NotebookInputs):
+    territoire: str = Code
+    variante: str = ""
+
+    _variant_exists = field_validator("variante")(_existing)
+
+    @property
+    def variant_path(self) -> Path:
+        return Path(self.variante) if self.variante else EXAMPLE_VARIANT

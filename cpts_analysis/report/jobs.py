@@ -19,6 +19,7 @@ DEFAULT_REGISTRY = EXAMPLE_REGISTRY
 PROFILE_NOTEBOOK = "profil_cpts"
 # The template parameter that receives the territory; profiles take a CPTS id.
 TERRITORY_PARAMETER = {PROFILE_NOTEBOOK: "cpts"}
+VARIANT_PARAMETER = "variante"  # templates comparing a rule variant (reforme) declare it
 
 
 def notebook_path(name: str) -> Path:
@@ -33,34 +34,50 @@ def notebook_path(name: str) -> Path:
 
 
 def report_job(
-    notebook: str, territory: str, registry: Path, date: str | None, label: str = ""
+    notebook: str,
+    territory: str,
+    registry: Path,
+    date: str | None,
+    label: str = "",
+    variant: Path | None = None,
 ) -> Job:
-    """The report of one territory at ``date`` (ISO; None: today).
+    """The report of one territory at ``date`` (ISO; None: today); ``variant``: the rule
+    variant a template such as ``reforme`` compares with the rules in force.
 
     The date is always passed explicitly: reports depend on it (rules in force, late missions),
     so it must be part of what decides whether a rerun can skip a report.
     """
     if not registry.exists():
         raise ReportInputError(f"registre introuvable : {registry}")
+    if variant is not None and not variant.exists():
+        raise ReportInputError(f"variante introuvable : {variant}")
+    extra = {} if variant is None else {VARIANT_PARAMETER: str(variant.resolve())}
     return Job(
         notebook=notebook_path(notebook),
         parameters={
             TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
             "registre": str(registry.resolve()),
             "date_reference": date or dt.date.today().isoformat(),
+            **extra,
         },
         slug=make_slug(territory),
         label=label or territory,
-        inputs=(registry,),
+        inputs=(registry,) if variant is None else (registry, variant),
     )
 
 
-def batch_jobs(by: str, registry: Path, date: str | None) -> list[Job]:
-    """One report per territory of the level ``by`` found in ``registry``: the comparison for
-    departments and regions, the profile for CPTS."""
-    notebook = PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK
+def batch_jobs(
+    by: str,
+    registry: Path,
+    date: str | None,
+    notebook: str | None = None,
+    variant: Path | None = None,
+) -> list[Job]:
+    """One report per territory of the level ``by`` found in ``registry``: by default the
+    comparison for departments and regions, the profile for CPTS."""
+    notebook = notebook or (PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK)
     return [
-        report_job(notebook, code, registry, date, label)
+        report_job(notebook, code, registry, date, label, variant)
         for code, label in territory_codes(by, registry)
     ]
 

@@ -188,15 +188,20 @@ def territory_map(
         axes.annotate(
             names.get(row.cpts_id, row.cpts_id), (point.x, point.y), fontsize=6, ha="center"
         )
+    frame_map(axes, outline)
+    axes.set_title(
+        "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
+    )
+    return figure
+
+
+def frame_map(axes: matplotlib.axes.Axes, outline: shapely.Geometry) -> None:
+    """Fit a map to the territory's outline, without axes."""
     minx, miny, maxx, maxy = outline.bounds
     axes.set_xlim(minx, maxx)
     axes.set_ylim(miny, maxy)
     axes.set_aspect(1 / 0.7)  # ~cos(45°): keeps France's shape in lon/lat
     axes.set_axis_off()
-    axes.set_title(
-        "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
-    )
-    return figure
 
 
 def coverage_bars(cover: pd.DataFrame) -> Figure:
