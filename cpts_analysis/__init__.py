@@ -31,6 +31,7 @@ _EXPORTS = {
     "annual_envelope": "cpts_analysis.aci.funding",
     "compute_funding": "cpts_analysis.aci.funding",
     "payment_schedule": "cpts_analysis.aci.schedule",
+    "load_variant": "cpts_analysis.aci.variants",
     # Registry and territories
     "Registry": "cpts_analysis.territory.registry",
     "load_registry": "cpts_analysis.territory.registry",
@@ -42,11 +43,13 @@ _EXPORTS = {
     # Analysis
     "compare_territory": "cpts_analysis.analysis.comparison",
     "cpts_profile": "cpts_analysis.analysis.profile",
+    "compare_variant": "cpts_analysis.analysis.reform",
     # Reports
     "make_report": "cpts_analysis.report.entry_points",
     "make_batch": "cpts_analysis.report.entry_points",
-    # The illustrative registry shipped in data/exemple_ara
+    # The illustrative registry (data/exemple_ara) and rule variants (examples/variantes)
     "EXAMPLE_REGISTRY": "cpts_analysis.core.paths",
+    "EXAMPLE_VARIANTS": "cpts_analysis.core.paths",
     # Errors
     "CptsError": "cpts_analysis.core.errors",
     "InputError": "cpts_analysis.core.errors",
@@ -54,17 +57,20 @@ _EXPORTS = {
 
 __all__ = [
     "EXAMPLE_REGISTRY",
+    "EXAMPLE_VARIANTS",
     "CptsError",
     "InputError",
     "Registry",
     "annual_envelope",
     "compare_territory",
+    "compare_variant",
     "compute_funding",
     "coverage",
     "cpts_profile",
     "cpts_summary",
     "load_communes",
     "load_registry",
+    "load_variant",
     "make_batch",
     "make_report",
     "payment_schedule",
@@ -79,10 +85,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from cpts_analysis.aci.funding import annual_envelope, compute_funding
     from cpts_analysis.aci.rules import rule_sets, rules_at, tier
     from cpts_analysis.aci.schedule import payment_schedule
+    from cpts_analysis.aci.variants import load_variant
     from cpts_analysis.analysis.comparison import compare_territory
     from cpts_analysis.analysis.profile import cpts_profile
+    from cpts_analysis.analysis.reform import compare_variant
     from cpts_analysis.core.errors import CptsError, InputError
-    from cpts_analysis.core.paths import EXAMPLE_REGISTRY
+    from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
     from cpts_analysis.report.entry_points import make_batch, make_report
     from cpts_analysis.territory.communes import load_communes
     from cpts_analysis.territory.registry import (

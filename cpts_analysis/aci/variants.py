@@ -146,7 +146,14 @@ class Variant:
 def load_variant(path: Path, base: ParameterTree | None = None) -> Variant:
     """Read a variant (parameters folder or overlay file) over ``base`` (default: the rules in
     force, ``CPTS_PARAMETERS_DIR`` included); ``InputError`` names the file and key of every
-    problem."""
+    problem.
+
+    Examples:
+        >>> import cpts_analysis as cpts
+        >>> variant = cpts.load_variant("examples/variantes/part_variable_plus_20.yaml")
+        >>> variant.label
+        'variantes/part_variable_plus_20.yaml'
+    """
     path = Path(path)
     base = base or default_tree()
     if path.is_dir():

@@ -113,7 +113,16 @@ def compare_variant(
     registry: Registry, territory: str, variant: Variant, date: dt.date | str | None = None
 ) -> Reform:
     """Funding of the contract year in force on ``date`` (default today) for each CPTS of
-    ``territory``, under the rules in force and under ``variant``."""
+    ``territory``, under the rules in force and under ``variant``.
+
+    Examples:
+        >>> import cpts_analysis as cpts
+        >>> registry = cpts.load_registry("data/exemple_ara")
+        >>> variant = cpts.load_variant("examples/variantes/taille2_fonctionnement_plus_10000.yaml")
+        >>> reform = cpts.compare_variant(registry, "63", variant, date="2026-06-01")
+        >>> reform.cpts[["nom", "delta"]].values.tolist()[1:3]
+        [['CPTS Riom Limagne et Volcans', 8383.56], ["CPTS du Pays d'Issoire", 10000.0]]
+    """
     day = pd.Timestamp(date if date is not None else dt.date.today()).normalize()
     where = resolve_territory(territory, registry)
     cpts = cpts_in(where, registry)

@@ -16,3 +16,4 @@ DATA_DIR = Path(os.environ.get("CPTS_DATA_DIR", PROJECT_ROOT / "data"))
 REPORTS_DIR = Path(os.environ.get("CPTS_REPORTS_DIR", PROJECT_ROOT / "reports"))
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 EXAMPLE_REGISTRY = DATA_DIR / "exemple_ara"
+EXAMPLE_VARIANTS = PROJECT_ROOT / "examples" / "variantes"

@@ -21,11 +21,11 @@ from pydantic import (
 )
 
 from cpts_analysis.core.errors import InputError, Problem
-from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PROJECT_ROOT
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$")
 # The documented example variant, used by the reforme template when no variant is given.
-EXAMPLE_VARIANT = PROJECT_ROOT / "examples" / "variantes" / "taille2_fonctionnement_plus_10000.yaml"
+EXAMPLE_VARIANT = EXAMPLE_VARIANTS / "taille2_fonctionnement_plus_10000.yaml"
 
 
 def _existing(value: str, info: ValidationInfo) -> str:
