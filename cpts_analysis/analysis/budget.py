@@ -78,6 +78,9 @@ def yearly_budget(
 def budget_by_mission(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per year: a column per mission (in display order), ``amount`` (the year's total),
     ``projected`` (some payment after the reference date) and ``past`` (amount already due)."""
+    if lines.empty:
+        kinds = {"year": "int64", "amount": "float64", "past": "float64", "projected": "bool"}
+        return pd.DataFrame({c: pd.Series(dtype=kind) for c, kind in kinds.items()})
     rank = _mission_rank()
     missions = sorted(set(lines["mission"]), key=lambda m: (rank.get(m, len(rank)), m))
     table = lines.pivot_table(

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.aci.funding import compute_funding, round_cents
+from cpts_analysis.aci.funding import FUNDING_COLUMNS, compute_funding, round_cents
 from cpts_analysis.aci.rules import RuleSet, rules_at
-from cpts_analysis.aci.schedule import payment_schedule
+from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.communes import load_departements, load_regions
 from cpts_analysis.territory.deployment import deployment_status
@@ -85,6 +85,10 @@ def registry_funding(
     """Funding and payment schedule of the signed CPTS among ``cpts`` (engine inputs mapped
     from the registry's French columns)."""
     signed = cpts[cpts["date_signature"].notna()]
+    if signed.empty:  # no contract: no line, no payment (the engine needs one contract)
+        return _empty(FUNDING_COLUMNS, "year_start", "year_end", "active_from"), _empty(
+            SCHEDULE_COLUMNS, "date"
+        )
     ids = set(signed["cpts_id"])
     contracts = pd.DataFrame(
         {
@@ -111,6 +115,11 @@ def registry_funding(
         default_achievement=default_achievement,
     )
     return funding, payment_schedule(funding, missions)
+
+
+def _empty(columns: list[str], *dates: str) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame.astype(dict.fromkeys(dates, "datetime64[us]") | {"amount": "float64"})
 
 
 @dataclass(frozen=True)
