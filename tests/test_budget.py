@@ -49,7 +49,10 @@ def test_one_cpts_equals_its_schedule_command_summed_by_year(capsys, tmp_path):
     members = loaded.communes[loaded.communes["cpts_id"] == CPTS]
     population = cpts_summary(loaded.cpts[loaded.cpts["cpts_id"] == CPTS], members, DATE)
     missions = loaded.missions[loaded.missions["cpts_id"] == CPTS]
-    starts = [f"{m}={d:%Y-%m-%d}" for m, d in zip(missions["mission"], missions["date_demarrage"])]
+    starts = [
+        f"{m}={d:%Y-%m-%d}"
+        for m, d in zip(missions["mission"], missions["date_demarrage"], strict=True)
+    ]
 
     schedule = run_json(
         capsys,
