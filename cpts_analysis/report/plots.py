@@ -302,12 +302,31 @@ def budget_bars(table: pd.DataFrame, order: list[str]) -> Figure:
     return figure
 
 
+def _skewed(low: float, high: float) -> bool:
+    """Positive values spread over more than a factor 20 (a city's density beside rural
+    ones): a log scale keeps them apart."""
+    return bool(low > 0 and high / low >= 20)
+
+
 def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
     """Bars of one indicator per CPTS (``values`` indexed by CPTS name), highest on top."""
     ordered = values.dropna().sort_values()
     figure, axes = _figure(10, max(3, 0.28 * len(ordered) + 1.5))
     axes.barh(ordered.index, ordered.to_numpy(), color="#3182bd")
+    for y, value in enumerate(ordered):
+        axes.annotate(
+            format_number(value, 0 if abs(value) >= 100 else 1),
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="x-small",
+        )
+    if len(ordered) and _skewed(ordered.iloc[0], ordered.iloc[-1]):
+        axes.set_xscale("log")
+        unit += " (échelle logarithmique)"
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
+    axes.margins(y=0.01)
     axes.set_xlabel(unit)
     axes.tick_params(axis="y", labelsize="small")
     axes.set_title(title)
@@ -317,11 +336,14 @@ def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
 def choropleth(
     contours: pd.DataFrame, values: pd.Series, outline: shapely.Geometry, title: str, unit: str
 ) -> Figure:
-    """CPTS territories coloured by one indicator (``values`` indexed by ``cpts_id``)."""
+    """CPTS territories coloured by one indicator (``values`` indexed by ``cpts_id``); grey:
+    no value."""
     figure, axes = _figure(9, 8)
     shown = contours.assign(valeur=contours["cpts_id"].map(values))
     known = shown[shown["valeur"].notna()]
-    norm = matplotlib.colors.Normalize(known["valeur"].min(), known["valeur"].max())
+    low, high = known["valeur"].min(), known["valeur"].max()
+    scale = matplotlib.colors.LogNorm if _skewed(low, high) else matplotlib.colors.Normalize
+    norm = scale(low, high)
     cmap = matplotlib.colormaps["viridis"]
     _layer(
         axes,
