@@ -59,7 +59,7 @@ def test_equal_area_projection_agrees_with_laea_europe(communes):
     projected = shapely.transform(
         geometries, lambda xy: np.column_stack(laea.transform(xy[:, 0], xy[:, 1]))
     )
-    np.testing.assert_allclose(equal_area_km2(geometries), shapely.area(projected) / 1e6, rtol=1e-5)
+    np.testing.assert_allclose(equal_area_km2(geometries), shapely.area(projected) / 1e6, rtol=1e-4)
 
 
 def test_density_is_population_over_surface(communes):
@@ -106,7 +106,8 @@ def test_aggregations_with_and_without_parts(communes):
     w = np.array([0.4 * population[CODES[0]], population[CODES[3]]])
     assert out.loc[("b", "part_75"), "valeur"] == pytest.approx((w * [10, 16]).sum() / w.sum())
     total = shipped_indicators(shared).set_index(["cpts_id", "indicateur"])["valeur"]
-    whole = shipped_indicators(shared.assign(cpts_id="x").drop_duplicates("code_commune"))
+    alone = shared.drop_duplicates("code_commune").drop(columns="part")
+    whole = shipped_indicators(alone.assign(cpts_id="x"))
     assert total[:, "surface"].sum() == pytest.approx(
         whole.set_index("indicateur")["valeur"]["surface"]
     )
