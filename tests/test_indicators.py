@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from cpts_analysis.analysis.indicators import cpts_indicators
+from cpts_analysis.cli.main import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.communes import load_communes
@@ -199,3 +200,44 @@ def test_separate_indicator_file_errors_name_file_row_column(tmp_path):
     )
     with pytest.raises(InputError, match="introuvable"):
         load_indicator_file(folder / "absent.xlsx")
+
+
+@pytest.mark.slow
+def test_report_with_separate_indicator_file(tmp_path):
+    """A real comparison report: the file's indicator is in the HTML and the workbook."""
+    from openpyxl import load_workbook
+
+    folder = tmp_path / "indicateurs"
+    folder.mkdir()
+    _write_indicators(folder, _loire_values())
+    out = tmp_path / "rapports"
+    argv = ["report", "--territory", "42", "--date", "2026-06-30", "--out", str(out)]
+    assert main([*argv, "--indicateurs", str(folder / "indicateurs.csv")]) == 0
+    report = out / "comparaison_territoriale" / "42"
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "Médecins (médecins)" in html and "Densité de population (hab./km²)" in html
+    book = load_workbook(report / "tables.xlsx", read_only=True)
+    assert {"Budget annuel", "Indicateurs"} <= set(book.sheetnames)
+    rows = list(book["Indicateurs"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("cpts_id", "indicateur")
+    assert {row[1] for row in rows[1:]} == {"densite", "surface", "medecins"}
+
+
+def test_bad_indicator_file_stops_report_before_any_kernel(capsys, tmp_path):
+    folder = tmp_path / "indicateurs"
+    folder.mkdir()
+    _write_indicators(folder, pd.DataFrame({"code_commune": ["42218"], "indicateur": ["x"]}))
+    out = tmp_path / "rapports"
+    argv = ["report", "--territory", "42", "--out", str(out)]
+    assert main([*argv, "--indicateurs", str(folder / "indicateurs.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "indicateurs.csv, ligne 1, colonne valeur : colonne obligatoire absente" in err
+    assert "indicateurs.csv, ligne 2, colonne indicateur : indicateur inconnu : « x »" in err
+    assert not out.exists()
+
+
+def test_batch_of_profiles_refuses_indicator_file(capsys, tmp_path):
+    book = tmp_path / "i.xlsx"
+    argv = ["batch", "--by", "cpts", "--indicateurs", str(book), "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    assert "--indicateurs : rapports par département ou par région" in capsys.readouterr().err

@@ -33,6 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.add_argument(
         "--out", type=Path, default=REPORTS_DIR, metavar="DIR", help="dossier des rapports"
     )
+    common.add_argument(
+        "--indicateurs",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="indicateurs hors registre : .xlsx (feuilles indicateurs et catalogue_indicateurs) "
+        "ou .csv (catalogue dans catalogue_indicateurs.csv à côté)",
+    )
 
     report = subparsers.add_parser(
         "report", parents=[common], help="rapport de comparaison d'un territoire"
@@ -79,11 +87,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.registry is not None and args.registry.exists():
         load_registry(args.registry)  # every registry problem at once, before any kernel starts
+    registry = args.registry or jobs.DEFAULT_REGISTRY
+    if args.indicateurs is not None and registry.exists():  # fails here, not in the kernel
+        from cpts_analysis.territory.registry.indicator_file import with_indicator_file
+
+        with_indicator_file(load_registry(registry), args.indicateurs)
     job = jobs.report_job(
         args.notebook or jobs.DEFAULT_NOTEBOOK,
         args.territory,
-        args.registry or jobs.DEFAULT_REGISTRY,
+        registry,
         args.date.isoformat() if args.date else None,
+        indicators=args.indicateurs,
     )
     result = run_report(
         job.notebook, job.parameters, args.out, DEFAULT_TIMEOUT_S, slug=job.slug, label=job.label
@@ -104,6 +118,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             args.by,
             args.registry or jobs.DEFAULT_REGISTRY,
             args.date.isoformat() if args.date else None,
+            args.indicateurs,
         ),
         args.out,
         workers=args.workers,

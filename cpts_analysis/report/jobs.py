@@ -33,34 +33,47 @@ def notebook_path(name: str) -> Path:
 
 
 def report_job(
-    notebook: str, territory: str, registry: Path, date: str | None, label: str = ""
+    notebook: str,
+    territory: str,
+    registry: Path,
+    date: str | None,
+    label: str = "",
+    indicators: Path | None = None,
 ) -> Job:
-    """The report of one territory at ``date`` (ISO; None: today).
+    """The report of one territory at ``date`` (ISO; None: today); ``indicators``: a separate
+    indicator file (comparison reports only).
 
     The date is always passed explicitly: reports depend on it (rules in force, late missions),
     so it must be part of what decides whether a rerun can skip a report.
     """
     if not registry.exists():
         raise ReportInputError(f"registre introuvable : {registry}")
+    parameters = {
+        TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
+        "registre": str(registry.resolve()),
+        "date_reference": date or dt.date.today().isoformat(),
+    }
+    if indicators is not None:
+        parameters["indicateurs"] = str(indicators.resolve())
     return Job(
         notebook=notebook_path(notebook),
-        parameters={
-            TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
-            "registre": str(registry.resolve()),
-            "date_reference": date or dt.date.today().isoformat(),
-        },
+        parameters=parameters,
         slug=make_slug(territory),
         label=label or territory,
-        inputs=(registry,),
+        inputs=(registry,) if indicators is None else (registry, indicators),
     )
 
 
-def batch_jobs(by: str, registry: Path, date: str | None) -> list[Job]:
+def batch_jobs(
+    by: str, registry: Path, date: str | None, indicators: Path | None = None
+) -> list[Job]:
     """One report per territory of the level ``by`` found in ``registry``: the comparison for
     departments and regions, the profile for CPTS."""
     notebook = PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK
+    if indicators is not None and notebook != DEFAULT_NOTEBOOK:
+        raise ReportInputError("--indicateurs : rapports par département ou par région seulement")
     return [
-        report_job(notebook, code, registry, date, label)
+        report_job(notebook, code, registry, date, label, indicators)
         for code, label in territory_codes(by, registry)
     ]
 

@@ -14,8 +14,22 @@ class IndicatorChecks(CheckContext):
 
     def check_indicators(self) -> None:
         self.check_catalogue()
-        if not self.has("indicateurs", "code_commune", "indicateur", "valeur"):
-            return
+        if self.has("indicateurs", "code_commune"):
+            self.check_indicator_communes()
+        if self.has("indicateurs", "valeur"):
+            frame = self.frames["indicateurs"]
+            text = frame["valeur"]
+            self.report(
+                "indicateurs",
+                frame[(text != "") & parse_numbers(text).isna()],
+                "valeur",
+                "valeur non numérique",
+                lambda r: f"« {r.valeur} » (nombre attendu, virgule décimale admise : 12,5)",
+            )
+        if self.has("indicateurs", "indicateur"):
+            self.check_catalogued()
+
+    def check_indicator_communes(self) -> None:
         frame = self.frames["indicateurs"]
         code = frame["code_commune"]
         self.report(
@@ -28,14 +42,13 @@ class IndicatorChecks(CheckContext):
                 "municipal (COG 2025)" + leading_zero_hint(r.code_commune)
             ),
         )
-        text = frame["valeur"]
-        self.report(
-            "indicateurs",
-            frame[(text != "") & parse_numbers(text).isna()],
-            "valeur",
-            "valeur non numérique",
-            lambda r: f"« {r.valeur} » (nombre attendu, virgule décimale admise : 12,5)",
-        )
+
+    def check_catalogued(self) -> None:
+        if "catalogue_indicateurs" in self.frames and not self.has(
+            "catalogue_indicateurs", "indicateur"
+        ):
+            return  # its missing column is reported already
+        frame = self.frames["indicateurs"]
         catalogued = (
             self.frames["catalogue_indicateurs"]["indicateur"]
             if self.has("catalogue_indicateurs", "indicateur")

@@ -72,8 +72,11 @@ def load_indicator_file(path: str | Path) -> dict[str, pd.DataFrame]:
     return {name: typed(TABLES[name], frames.get(name)) for name in INDICATOR_TABLES}
 
 
-def with_indicator_file(registry: Registry, path: str | Path) -> Registry:
-    """``registry`` with the indicators of ``path`` (see the module docstring)."""
+def with_indicator_file(registry: Registry, path: str | Path | None) -> Registry:
+    """``registry`` with the indicators of ``path`` (see the module docstring); unchanged when
+    ``path`` is empty (no separate file)."""
+    if not path:
+        return registry
     if not (registry.indicateurs.empty and registry.catalogue_indicateurs.empty):
         raise InputError.single(
             str(path),
