@@ -172,7 +172,8 @@ def test_bad_arguments(capsys, argv, code, message):
     assert result == code and message in err and "Traceback" not in err
 
 
-def test_registry_path_is_read(capsys, tmp_path: Path):
+def test_territory_without_signed_cpts(capsys, tmp_path: Path):
+    """No contract in the territory: an empty budget (and comparison), not a crash."""
     registry = tmp_path / "r"
     shutil.copytree(EXAMPLE_REGISTRY, registry)
     cpts = pd.read_csv(registry / "cpts.csv", dtype=str, keep_default_na=False)
@@ -186,3 +187,5 @@ def test_registry_path_is_read(capsys, tmp_path: Path):
         table[~table["cpts_id"].str.startswith("ARA-42")].to_csv(registry / name, index=False)
     payload = run_json(capsys, "budget", "--territory", "42", "--registry", str(registry))
     assert payload == {"territory": "42", "years": [], "total": 0.0}
+    comparison = compare_territory(load_registry(registry), "42", DATE)  # used to crash
+    assert comparison.schedule.empty and comparison.headline()["financement_annuel_total"] == 0

@@ -17,8 +17,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=(
             "Somme, par année civile, des versements de l'échéancier de chaque CPTS signée du "
             "territoire (résultats, montants locaux et renouvellement tacite du registre). "
-            "Une année est « projetée » quand l'un de ses versements tombe après la date de "
-            "référence."
+            "Une année est prévisionnelle (projected) quand l'un de ses versements tombe "
+            "après la date de référence."
         ),
     )
     budget.add_argument(
