@@ -44,6 +44,7 @@ _EXPORTS = {
     "compare_territory": "cpts_analysis.analysis.comparison",
     "cpts_profile": "cpts_analysis.analysis.profile",
     "compare_variant": "cpts_analysis.analysis.reform",
+    "territory_budget": "cpts_analysis.analysis.budget",
     # Reports
     "make_report": "cpts_analysis.report.entry_points",
     "make_batch": "cpts_analysis.report.entry_points",
@@ -76,6 +77,7 @@ __all__ = [
     "payment_schedule",
     "rule_sets",
     "rules_at",
+    "territory_budget",
     "tier",
     "validate_registry",
     "write_template",
@@ -86,6 +88,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from cpts_analysis.aci.rules import rule_sets, rules_at, tier
     from cpts_analysis.aci.schedule import payment_schedule
     from cpts_analysis.aci.variants import load_variant
+    from cpts_analysis.analysis.budget import territory_budget
     from cpts_analysis.analysis.comparison import compare_territory
     from cpts_analysis.analysis.profile import cpts_profile
     from cpts_analysis.analysis.reform import compare_variant

@@ -284,6 +284,8 @@ def sorted_text(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     rank = {m: i for i, m in enumerate(["fonctionnement", *catalogue()])}
     out = {}
     for name, spec in TABLES.items():
+        if name not in tables:  # optional tables the example does not fill (indicators)
+            continue
         frame = tables[name][list(spec.columns)]
         keys = [
             c

@@ -46,6 +46,25 @@ def _remove(name: str) -> Callable[[Path], None]:
     return lambda registry: (registry / name).unlink()
 
 
+CATALOGUE = (
+    "indicateur,libelle,unite,agregation\n"
+    "medecins,Médecins généralistes,médecins,somme\n"
+    "part_75,Part des 75 ans et plus,%,moyenne_ponderee_population\n"
+)
+VALUES = 'code_commune,indicateur,valeur\n42218,medecins,12\n42218,part_75,"12,5"\n'
+
+
+def _indicators(values: str = "", catalogue: str | None = CATALOGUE) -> Callable[[Path], None]:
+    """Valid indicator tables (values for Saint-Étienne) plus ``values`` / a broken catalogue."""
+
+    def write(registry: Path) -> None:
+        (registry / "indicateurs.csv").write_text(VALUES + values, encoding="utf-8")
+        if catalogue is not None:
+            (registry / "catalogue_indicateurs.csv").write_text(catalogue, encoding="utf-8")
+
+    return write
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -130,6 +149,58 @@ REGISTRY_CASES = [
         _edit_csv("cpts.csv", "Burgien,01,", "Burgien,1,"),
         r"cpts\.csv, ligne 2, colonne departement : département inconnu",
     ),
+    Case(
+        "indicator-unknown-commune",
+        _indicators("99999,medecins,3\n"),
+        r"indicateurs\.csv, ligne 4, colonne code_commune : code commune inconnu : « 99999 »",
+    ),
+    Case(
+        "indicator-lost-leading-zero",
+        _indicators("1004,medecins,3\n"),
+        r"indicateurs\.csv, ligne 4, colonne code_commune : .*01004",
+    ),
+    Case(
+        "indicator-not-a-number",
+        _indicators("42005,medecins,beaucoup\n"),
+        r"indicateurs\.csv, ligne 4, colonne valeur : valeur non numérique : « beaucoup »",
+    ),
+    Case(
+        "indicator-empty-value",
+        _indicators("42005,medecins,\n"),
+        r"indicateurs\.csv, ligne 4, colonne valeur : valeur obligatoire vide",
+    ),
+    Case(
+        "indicator-not-in-catalogue",
+        _indicators("42005,infirmiers,3\n"),
+        r"indicateurs\.csv, ligne 4, colonne indicateur : indicateur inconnu : « infirmiers » "
+        r"n'est pas décrit dans catalogue_indicateurs\.csv",
+    ),
+    Case(
+        "indicator-without-catalogue",
+        _indicators(catalogue=None),
+        r"indicateurs\.csv, ligne 2, colonne indicateur : indicateur inconnu : .*absent",
+    ),
+    Case(
+        "indicator-twice",
+        _indicators("42218,medecins,4\n"),
+        r"indicateurs\.csv, ligne 4, colonne indicateur : ligne en double : .*ligne 2",
+    ),
+    Case(
+        "indicator-unknown-aggregation",
+        _indicators(catalogue=CATALOGUE.replace("moyenne_ponderee_population", "moyenne")),
+        r"catalogue_indicateurs\.csv, ligne 3, colonne agregation : agrégation inconnue : "
+        r"« moyenne » \(agrégations : somme, moyenne_ponderee_population\)",
+    ),
+    Case(
+        "indicator-reserved-name",
+        _indicators(catalogue=CATALOGUE + "densite,Densité,hab./km²,somme\n"),
+        r"catalogue_indicateurs\.csv, ligne 4, colonne indicateur : identifiant réservé",
+    ),
+    Case(
+        "indicator-missing-column",
+        _indicators(catalogue=CATALOGUE.replace(",agregation", ",calcul")),
+        r"catalogue_indicateurs\.csv, ligne 1, colonne agregation : colonne obligatoire absente",
+    ),
 ]
 
 
@@ -181,7 +252,15 @@ def _to_workbook(folder: Path, target: Path) -> Path:
     [
         c
         for c in REGISTRY_CASES
-        if c.id in {"unknown-insee", "duplicate-cpts", "missing-file", "rate-above-one"}
+        if c.id
+        in {
+            "unknown-insee",
+            "duplicate-cpts",
+            "missing-file",
+            "rate-above-one",
+            "indicator-not-a-number",
+            "indicator-unknown-aggregation",
+        }
     ],
     ids=lambda c: c.id,
 )

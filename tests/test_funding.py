@@ -152,3 +152,37 @@ def test_rejects_bad_inputs():
         compute_funding(early, missions)
     with pytest.raises(InputError, match="colonne"):
         compute_funding(_one_contract().drop(columns="population"), missions)
+
+
+def test_measured_achievement_applies_without_local_amounts():
+    """Regression: with no ``overrides``, the variable-line mask was aligned on a stale index,
+    so measured rates were dropped for some CPTS (a department's report paid 100 %)."""
+    contracts = pd.DataFrame(
+        {
+            "cpts_id": ["a", "b"],
+            "population": [50_000, 120_000],
+            "signature": pd.to_datetime(["2021-01-01", "2020-06-01"]),
+        }
+    )
+    missions = pd.DataFrame(
+        {
+            "cpts_id": ["a", "a", "b", "b"],
+            "mission": ["acces_soins", "parcours", "acces_soins", "prevention"],
+            "start": pd.to_datetime(["2021-03-01", "2021-06-01", "2020-06-01", "2021-01-01"]),
+        }
+    )
+    achievements = pd.DataFrame(
+        {
+            "cpts_id": ["b", "b", "a"],
+            "contract_year": [2, 3, 2],
+            "mission": ["prevention", "acces_soins", "parcours"],
+            "achievement": [0.25, 0.5, 0.1],
+        }
+    )
+    funding = compute_funding(contracts, missions, achievements=achievements)
+    variable = funding[funding["nature"] == "variable"].set_index(
+        ["cpts_id", "contract_year", "mission"]
+    )["achievement"]
+    measured = achievements.set_index(["cpts_id", "contract_year", "mission"])["achievement"]
+    assert variable.reindex(measured.index).tolist() == measured.tolist()
+    assert (variable.drop(measured.index) == 1.0).all()

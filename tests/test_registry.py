@@ -369,6 +369,8 @@ def test_semicolon_bom_and_decimal_comma(tmp_path: Path, example) -> None:
     folder = tmp_path / "excel"
     folder.mkdir()
     for name in TABLES:
+        if not (EXAMPLE / f"{name}.csv").is_file():  # optional tables the example leaves out
+            continue
         frame = pd.read_csv(EXAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
         for column in ("taux_atteinte", "montant"):
             if column in frame:

@@ -344,8 +344,8 @@ def _apply_achievement(
     _require(achievements, [*keys, "achievement"], "achievements")
     _check_rate(achievements["achievement"], "achievement")
     rates = achievements[[*keys, "achievement"]].rename(columns={"achievement": "measured"})
-    lines = lines.merge(rates, on=keys, how="left")
-    measured = variable & lines["measured"].notna()
+    lines = lines.merge(rates, on=keys, how="left")  # a new index: recompute the mask on it
+    measured = (lines["nature"] == "variable") & lines["measured"].notna()
     lines["achievement"] = lines["achievement"].where(~measured, lines["measured"])
     return lines.drop(columns="measured")
 

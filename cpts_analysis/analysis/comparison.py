@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.aci.funding import compute_funding, round_cents
+from cpts_analysis.aci.funding import FUNDING_COLUMNS, compute_funding, round_cents
 from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
-from cpts_analysis.aci.schedule import payment_schedule
+from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.communes import load_departements, load_regions
 from cpts_analysis.territory.deployment import deployment_status
@@ -138,9 +138,18 @@ def registry_funding(
     default_achievement: float = 1.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Funding and payment schedule of the signed CPTS among ``cpts``."""
+    if cpts["date_signature"].isna().all():  # no contract: no line, no payment
+        return _empty(FUNDING_COLUMNS, "year_start", "year_end", "active_from"), _empty(
+            SCHEDULE_COLUMNS, "date"
+        )
     inputs = funding_inputs(registry, cpts, populations, snp_supplement)
     funding = inputs.funding(default_achievement)
     return funding, payment_schedule(funding, inputs.missions)
+
+
+def _empty(columns: list[str], *dates: str) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame.astype(dict.fromkeys(dates, "datetime64[us]") | {"amount": "float64"})
 
 
 @dataclass(frozen=True)

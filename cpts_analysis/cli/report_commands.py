@@ -39,6 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="variante des règles (modèle reforme) : fichier YAML de surcharge ou dossier",
     )
+    common.add_argument(
+        "--indicateurs",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="indicateurs hors registre : .xlsx (feuilles indicateurs et catalogue_indicateurs) "
+        "ou .csv (catalogue dans catalogue_indicateurs.csv à côté)",
+    )
 
     report = subparsers.add_parser(
         "report", parents=[common], help="rapport de comparaison d'un territoire"
@@ -94,6 +102,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.date,
         args.out,
         variant=args.variant,
+        indicators=args.indicateurs,
     )
     if not result.ok:
         _print_failure(result)
@@ -115,6 +124,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         only_failed=args.only_failed,
         notebook=args.notebook,
         variant=args.variant,
+        indicators=args.indicateurs,
     )
     print(
         f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "

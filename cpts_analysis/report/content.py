@@ -185,8 +185,11 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
     }
 
 
-def comparison_sidecars(result: Comparison, inputs: NotebookInputs) -> None:
-    """Headline JSON and workbook of the comparison report (no-op outside the runner)."""
+def comparison_sidecars(
+    result: Comparison, inputs: NotebookInputs, extra: dict[str, pd.DataFrame] | None = None
+) -> None:
+    """Headline JSON and workbook of the comparison report (no-op outside the runner);
+    ``extra`` sheets follow the comparison's own (budget, indicators)."""
     save_sidecars(
         inputs.output_dir,
         headline=result.headline(),
@@ -200,7 +203,8 @@ def comparison_sidecars(result: Comparison, inputs: NotebookInputs) -> None:
             "Couverture": result.coverage,
             "Zones blanches": result.white_zones,
             "Montants non confirmes": result.uncertain,
-        },
+        }
+        | (extra or {}),
         meta={
             "title": f"Comparaison territoriale des CPTS — {result.territory.title}",
             "rule_set": result.rule_set.describe_period(),

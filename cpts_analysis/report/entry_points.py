@@ -16,6 +16,7 @@ from cpts_analysis.report import jobs
 from cpts_analysis.report.batch import BatchResult, run_batch
 from cpts_analysis.report.execute import ReportResult, run_report
 from cpts_analysis.territory.registry import load_registry
+from cpts_analysis.territory.registry.indicator_file import with_indicator_file
 
 DEFAULT_TIMEOUT_S = 600.0
 """Longest a report may run (seconds) unless the caller says otherwise."""
@@ -29,13 +30,15 @@ def make_report(
     out: str | Path = REPORTS_DIR,
     timeout: float | None = None,
     variant: str | Path | None = None,
+    indicators: str | Path | None = None,
 ) -> ReportResult:
     """Run one report template for ``territory`` and export it to HTML.
 
     ``territory`` is a department or region code (``"42"``, ``"region:84"``) or, for the
     ``profil_cpts`` template, a CPTS id; ``timeout`` (seconds) defaults to
     ``DEFAULT_TIMEOUT_S``; ``variant`` (an overlay file or a parameter folder) is what the
-    ``reforme`` template compares with the rules in force. The registry and the variant are
+    ``reforme`` template compares with the rules in force; ``indicators`` is an indicator file
+    kept outside the registry (comparison reports). The registry and the other inputs are
     validated first, so bad input raises :class:`~cpts_analysis.core.errors.InputError` before
     any kernel starts; a failing notebook gives a result with ``ok == False`` and the failing
     cell in ``error``.
@@ -46,13 +49,15 @@ def make_report(
         >>> result.outputs["html"]  # doctest: +SKIP
         PosixPath('reports/comparaison_territoriale/42/report.html')
     """
-    source = _checked_inputs(registry, variant)
+    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
+    _check_inputs(source, variant, indicators)
     job = jobs.report_job(
         notebook or jobs.DEFAULT_NOTEBOOK,
         territory,
         source,
         _iso(date),
         variant=_path(variant),
+        indicators=_path(indicators),
     )
     return run_report(
         job.notebook,
@@ -74,6 +79,7 @@ def make_batch(
     only_failed: bool = False,
     notebook: str | None = None,
     variant: str | Path | None = None,
+    indicators: str | Path | None = None,
 ) -> BatchResult:
     """One report per department, region or CPTS (``by``) of the registry, in parallel.
 
@@ -87,9 +93,13 @@ def make_batch(
         >>> batch.any_failed  # doctest: +SKIP
         False
     """
-    source = _checked_inputs(registry, variant, validate_registry=False)
+    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
+    batch_jobs = jobs.batch_jobs(
+        by, source, _iso(date), notebook, _path(variant), _path(indicators)
+    )
+    _check_inputs(source, variant, indicators, registry=False)
     return run_batch(
-        jobs.batch_jobs(by, source, _iso(date), notebook, _path(variant)),
+        batch_jobs,
         Path(out),
         workers=workers or os.cpu_count() or 1,
         timeout=timeout or DEFAULT_TIMEOUT_S,
@@ -97,17 +107,21 @@ def make_batch(
     )
 
 
-def _checked_inputs(
-    registry: str | Path | None, variant: str | Path | None, validate_registry: bool = True
-) -> Path:
-    """The registry path; every problem of the registry and the variant is raised at once,
-    before any kernel starts (a batch validates the registry while listing territories)."""
-    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
-    if validate_registry and source.exists():
-        load_registry(source)
+def _check_inputs(
+    source: Path,
+    variant: str | Path | None,
+    indicators: str | Path | None,
+    registry: bool = True,
+) -> None:
+    """Raise every problem of the registry (unless ``registry`` is false: a batch reads it
+    when it lists the territories), the indicator file and the variant before any kernel
+    starts. Missing paths are left to the job builders, which name them."""
+    if (registry or indicators is not None) and source.exists():
+        loaded = load_registry(source)
+        if indicators is not None:
+            with_indicator_file(loaded, Path(indicators))
     if variant is not None and Path(variant).exists():
         load_variant(Path(variant))
-    return source
 
 
 def _path(value: str | Path | None) -> Path | None:

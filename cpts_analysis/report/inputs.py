@@ -80,6 +80,14 @@ class NotebookInputs(BaseModel):
 class ComparisonInputs(NotebookInputs):
     territoire: str = Code
     volet_snp_supplementaire: bool = False
+    indicateurs: str = ""  # a separate indicator file (.csv or .xlsx); "" for the registry's
+
+    @field_validator("indicateurs")
+    @classmethod
+    def _existing_file(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"fichier d'indicateurs introuvable : {value}")
+        return value
 
 
 class ProfileInputs(NotebookInputs):

@@ -40,9 +40,11 @@ def report_job(
     date: str | None,
     label: str = "",
     variant: Path | None = None,
+    indicators: Path | None = None,
 ) -> Job:
     """The report of one territory at ``date`` (ISO; None: today); ``variant``: the rule
-    variant a template such as ``reforme`` compares with the rules in force.
+    variant a template such as ``reforme`` compares with the rules in force; ``indicators``: a
+    separate indicator file (comparison reports only).
 
     The date is always passed explicitly: reports depend on it (rules in force, late missions),
     so it must be part of what decides whether a rerun can skip a report.
@@ -51,18 +53,21 @@ def report_job(
         raise ReportInputError(f"registre introuvable : {registry}")
     if variant is not None and not variant.exists():
         raise ReportInputError(f"variante introuvable : {variant}")
-    extra = {} if variant is None else {VARIANT_PARAMETER: str(variant.resolve())}
+    parameters = {
+        TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
+        "registre": str(registry.resolve()),
+        "date_reference": date or dt.date.today().isoformat(),
+    }
+    if variant is not None:
+        parameters[VARIANT_PARAMETER] = str(variant.resolve())
+    if indicators is not None:
+        parameters["indicateurs"] = str(indicators.resolve())
     return Job(
         notebook=notebook_path(notebook),
-        parameters={
-            TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
-            "registre": str(registry.resolve()),
-            "date_reference": date or dt.date.today().isoformat(),
-            **extra,
-        },
+        parameters=parameters,
         slug=make_slug(territory),
         label=label or territory,
-        inputs=(registry,) if variant is None else (registry, variant),
+        inputs=(registry, *(path for path in (variant, indicators) if path is not None)),
     )
 
 
@@ -72,12 +77,15 @@ def batch_jobs(
     date: str | None,
     notebook: str | None = None,
     variant: Path | None = None,
+    indicators: Path | None = None,
 ) -> list[Job]:
     """One report per territory of the level ``by`` found in ``registry``: by default the
     comparison for departments and regions, the profile for CPTS."""
     notebook = notebook or (PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK)
+    if indicators is not None and notebook != DEFAULT_NOTEBOOK:
+        raise ReportInputError("--indicateurs : rapports de comparaison seulement")
     return [
-        report_job(notebook, code, registry, date, label, variant)
+        report_job(notebook, code, registry, date, label, variant, indicators)
         for code, label in territory_codes(by, registry)
     ]
 

@@ -272,3 +272,107 @@ def gains_losses(table: pd.DataFrame, label_column: str, value_column: str, titl
     axes.xaxis.set_major_formatter(EUROS)
     axes.set_title(title)
     return figure
+
+
+def budget_bars(table: pd.DataFrame, order: list[str]) -> Figure:
+    """Stacked bars: payments of each calendar year by mission; projected years hatched.
+
+    ``table`` is ``analysis.budget.budget_by_mission``: a row per year, a column per mission.
+    """
+    missions = [m for m in order if m in table.columns]
+    figure, axes = _figure(10, 4.5)
+    years = table["year"].astype(str)
+    bottom = pd.Series(0.0, index=table.index)
+    colours = mission_colours(order)
+    hatches = ["//" if projected else "" for projected in table["projected"]]
+    for mission in missions:
+        axes.bar(
+            years,
+            table[mission],
+            bottom=bottom,
+            color=colours[mission],
+            hatch=hatches,
+            edgecolor="white",
+            linewidth=0.3,
+            label=group_label(mission),
+        )
+        bottom += table[mission]
+    axes.yaxis.set_major_formatter(EUROS)
+    axes.set_xlabel(
+        "Année civile des versements (hachures : année comprenant des versements prévus)"
+    )
+    axes.tick_params(axis="x", labelrotation=45)
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    axes.set_title("Versements ACI par année civile et par mission")
+    return figure
+
+
+def _skewed(low: float, high: float) -> bool:
+    """Positive values spread over more than a factor 20 (a city's density beside rural
+    ones): a log scale keeps them apart."""
+    return bool(low > 0 and high / low >= 20)
+
+
+def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
+    """Bars of one indicator per CPTS (``values`` indexed by CPTS name), highest on top."""
+    ordered = values.dropna().sort_values()
+    figure, axes = _figure(10, max(3, 0.28 * len(ordered) + 1.5))
+    axes.barh(ordered.index, ordered.to_numpy(), color="#3182bd")
+    for y, value in enumerate(ordered):
+        axes.annotate(
+            format_number(value, 0 if abs(value) >= 100 else 1),
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="x-small",
+        )
+    if len(ordered) and _skewed(ordered.iloc[0], ordered.iloc[-1]):
+        axes.set_xscale("log")
+        unit += " (échelle logarithmique)"
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
+    axes.margins(y=0.01)
+    axes.set_xlabel(unit)
+    axes.tick_params(axis="y", labelsize="small")
+    axes.set_title(title)
+    return figure
+
+
+def choropleth(
+    contours: pd.DataFrame, values: pd.Series, outline: shapely.Geometry, title: str, unit: str
+) -> Figure:
+    """CPTS territories coloured by one indicator (``values`` indexed by ``cpts_id``); grey:
+    no value."""
+    figure, axes = _figure(9, 8)
+    shown = contours.assign(valeur=contours["cpts_id"].map(values))
+    known = shown[shown["valeur"].notna()]
+    low, high = known["valeur"].min(), known["valeur"].max()
+    scale = matplotlib.colors.LogNorm if _skewed(low, high) else matplotlib.colors.Normalize
+    norm = scale(low, high)
+    cmap = matplotlib.colormaps["viridis"]
+    _layer(
+        axes,
+        known["geometry"],
+        facecolors=[cmap(norm(v)) for v in known["valeur"]],
+        edgecolors="white",
+        linewidths=0.5,
+    )
+    _layer(
+        axes,
+        shown.loc[shown["valeur"].isna(), "geometry"],
+        facecolors="#d9d9d9",
+        edgecolors="white",
+    )
+    _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
+    minx, miny, maxx, maxy = outline.bounds
+    axes.set_xlim(minx, maxx)
+    axes.set_ylim(miny, maxy)
+    axes.set_aspect(1 / 0.7)  # as territory_map
+    axes.set_axis_off()
+    colourbar = figure.colorbar(
+        matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=unit
+    )
+    colourbar.formatter = FuncFormatter(lambda v, _: format_number(v))
+    colourbar.update_ticks()
+    axes.set_title(title)
+    return figure

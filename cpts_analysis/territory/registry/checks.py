@@ -5,10 +5,12 @@ from __future__ import annotations
 from cpts_analysis.territory.registry.check_activity import ActivityChecks
 from cpts_analysis.territory.registry.check_communes import CommuneChecks
 from cpts_analysis.territory.registry.check_cpts import CptsChecks
+from cpts_analysis.territory.registry.check_indicators import IndicatorChecks
 from cpts_analysis.territory.registry.check_tables import TableChecks
+from cpts_analysis.territory.registry.tables import INDICATOR_TABLES
 
 
-class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks):
+class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks, IndicatorChecks):
     """All rule families over one set of tables; findings accumulate in ``found``."""
 
     def run(self) -> None:
@@ -22,3 +24,6 @@ class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks):
             self.check_duplicate_keys(table)
         self.check_resultats()
         self.check_montants()
+        for table in INDICATOR_TABLES:
+            self.check_duplicate_keys(table)
+        self.check_indicators()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +24,8 @@ class Registry:
     """A registry that passed validation, with parsed columns.
 
     Dates are ``datetime64`` (``NaT`` for a CPTS not yet signed), ``annee_contrat`` is
-    ``int64``, ``taux_atteinte`` and ``montant`` are ``float64``; absent optional tables are
-    empty frames with the same columns. ``warnings`` are the non-blocking problems found.
+    ``int64``, ``taux_atteinte``, ``montant`` and ``valeur`` are ``float64``; absent optional
+    tables are empty frames with the same columns. ``warnings`` are the non-blocking problems found.
     """
 
     source: Path
@@ -35,6 +35,10 @@ class Registry:
     resultats: pd.DataFrame
     montants: pd.DataFrame
     warnings: tuple[Problem, ...] = ()
+    indicateurs: pd.DataFrame = field(default_factory=lambda: typed(TABLES["indicateurs"], None))
+    catalogue_indicateurs: pd.DataFrame = field(
+        default_factory=lambda: typed(TABLES["catalogue_indicateurs"], None)
+    )
 
 
 def validate_registry(path: str | Path, allow_overlap: bool = False) -> list[Problem]:

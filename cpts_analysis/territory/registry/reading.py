@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,10 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:
+def read_workbook(
+    path: Path, specs: Iterable[TableSpec] | None = None
+) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:
+    """The sheets of ``specs`` (default: the registry's tables) as text grids."""
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as error:
@@ -74,7 +78,7 @@ def read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame | Problem], list[P
     grids: dict[str, pd.DataFrame | Problem] = {}
     problems = []
     try:
-        for spec in TABLES.values():
+        for spec in TABLES.values() if specs is None else specs:
             label = table_label(path, spec.name, workbook=True)
             if spec.name not in book.sheetnames:
                 if spec.required:

@@ -64,8 +64,22 @@ TABLES: dict[str, TableSpec] = {
             required=False,
             key=("cpts_id", "annee_contrat", "mission", "composante"),
         ),
+        TableSpec(
+            "indicateurs",
+            {"code_commune": "text", "indicateur": "text", "valeur": "float"},
+            required=False,
+            key=("code_commune", "indicateur"),
+        ),
+        TableSpec(
+            "catalogue_indicateurs",
+            {"indicateur": "text", "libelle": "text", "unite": "text", "agregation": "text"},
+            required=False,
+            optional_values=("unite",),
+            key=("indicateur",),
+        ),
     )
 }
+INDICATOR_TABLES = ("indicateurs", "catalogue_indicateurs")
 ORDER = {name: index for index, name in enumerate(TABLES)}
 
 

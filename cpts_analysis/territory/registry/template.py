@@ -23,8 +23,9 @@ def write_template(path: str | Path) -> Path:
         >>> import pathlib, tempfile
         >>> import cpts_analysis as cpts
         >>> folder = cpts.write_template(pathlib.Path(tempfile.mkdtemp()) / "registre")
-        >>> sorted(p.name for p in folder.iterdir())
-        ['communes.csv', 'cpts.csv', 'missions.csv', 'montants.csv', 'resultats.csv']
+        >>> sorted(p.name for p in folder.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+        ['catalogue_indicateurs.csv', 'communes.csv', 'cpts.csv', 'indicateurs.csv',
+         'missions.csv', 'montants.csv', 'resultats.csv']
     """
     target = Path(path)
     occupied = target.is_file() and target.stat().st_size > 0
