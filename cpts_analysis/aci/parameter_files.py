@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import (
@@ -35,7 +35,7 @@ from cpts_analysis.core.errors import InputError, Problem
 from cpts_analysis.core.paths import PARAMETERS_DIR
 
 Status = Literal["confirmed", "consistent", "proposal", "disagree", "unconfirmed"]
-STATUSES: tuple[str, ...] = Status.__args__
+STATUSES: tuple[str, ...] = get_args(Status)
 TIER_KEYS = ("taille_1", "taille_2", "taille_3", "taille_4")
 Amount = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
 Text = Annotated[str, Field(min_length=1)]

@@ -19,6 +19,7 @@ from cpts_analysis.aci.parameter_files import (
     TIER_KEYS,
     ParameterTree,
     TierAmount,
+    TierThreshold,
     default_tree,
 )
 from cpts_analysis.aci.tiers import TierBounds
@@ -169,15 +170,7 @@ def _rule_sets(tree: ParameterTree) -> tuple[RuleSet, ...]:
                 status=entry.status,
                 source=entry.source,
                 note=entry.note,
-                tiers=TierBounds(
-                    thresholds=tuple(
-                        t.min if t.min is not None else t.above
-                        for t in (tiers.taille_2, tiers.taille_3, tiers.taille_4)
-                    ),
-                    inclusive=tuple(
-                        t.min is not None for t in (tiers.taille_2, tiers.taille_3, tiers.taille_4)
-                    ),
-                ),
+                tiers=_tier_bounds(tiers.taille_2, tiers.taille_3, tiers.taille_4),
                 tiers_status=tiers.status,
                 tiers_source=tiers.source,
                 payment=PaymentRules(
@@ -195,6 +188,14 @@ def _rule_sets(tree: ParameterTree) -> tuple[RuleSet, ...]:
             )
         )
     return tuple(built)
+
+
+def _tier_bounds(*starts: TierThreshold) -> TierBounds:
+    """Tiers 2–4 start at ``min`` (inclusive) or just above ``above`` (the loader ensures one)."""
+    t2, t3, t4 = (t.min if t.min is not None else t.above for t in starts)
+    assert t2 is not None and t3 is not None and t4 is not None
+    i2, i3, i4 = (t.min is not None for t in starts)
+    return TierBounds(thresholds=(t2, t3, t4), inclusive=(i2, i3, i4))
 
 
 def line_order(tree: ParameterTree | None = None) -> dict[tuple[str, str], int]:

@@ -31,8 +31,11 @@ class TierBounds:
     @property
     def first_populations(self) -> tuple[int, int, int]:
         """Smallest population of tiers 2, 3 and 4 (populations are whole numbers)."""
-        pairs = zip(self.thresholds, self.inclusive, strict=True)
-        return tuple(t if inclusive else t + 1 for t, inclusive in pairs)
+        t2, t3, t4 = (
+            t if inclusive else t + 1
+            for t, inclusive in zip(self.thresholds, self.inclusive, strict=True)
+        )
+        return t2, t3, t4
 
     def tier(self, population: int | Iterable[int] | pd.Series) -> np.ndarray | int:
         """Tier of each population; a scalar in, a scalar out."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Self
 
 import pandas as pd
 from pydantic import (
@@ -61,10 +62,10 @@ class NotebookInputs(BaseModel):
         return pd.Timestamp(self.date_reference or dt.date.today())
 
     @classmethod
-    def checked(cls, **values: object):
+    def checked(cls, **values: object) -> Self:
         """Build the model or raise ``InputError`` naming each bad parameter."""
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as exc:
             raise InputError(
                 Problem(
