@@ -69,17 +69,17 @@ REGISTRY_CASES = [
     Case(
         "unknown-insee",
         _append("communes.csv", "ARA-01-01,99999"),
-        r"communes\.csv, ligne 1835, colonne code_commune : code commune inconnu : « 99999 »",
+        r"communes\.csv, ligne 1836, colonne code_commune : code commune inconnu : « 99999 »",
     ),
     Case(
         "lost-leading-zero",
         _append("communes.csv", "ARA-01-01,1004"),
-        r"communes\.csv, ligne 1835, colonne code_commune : .*01004",
+        r"communes\.csv, ligne 1836, colonne code_commune : .*01004",
     ),
     Case(
         "commune-in-two-cpts",
         _append("communes.csv", "ARA-42-02,42187"),
-        r"communes\.csv, ligne 1835, colonne code_commune : commune dans deux CPTS : 42187",
+        r"communes\.csv, ligne 1836, colonne code_commune : commune dans deux CPTS : 42187",
     ),
     Case(
         "city-and-arrondissement",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from cpts_analysis.territory.registry.check_activity import ActivityChecks
 from cpts_analysis.territory.registry.check_communes import CommuneChecks
 from cpts_analysis.territory.registry.check_cpts import CptsChecks
+from cpts_analysis.territory.registry.check_parts import PartChecks
 from cpts_analysis.territory.registry.check_tables import TableChecks
 
 
-class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks):
+class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, PartChecks, ActivityChecks):
     """All rule families over one set of tables; findings accumulate in ``found``."""
 
     def run(self) -> None:
@@ -16,6 +17,7 @@ class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks):
         self.check_cpts()
         self.check_references()
         self.check_communes()
+        self.check_parts()
         self.check_missions()
         for table in ("resultats", "montants"):
             self.check_contract_years(table)
