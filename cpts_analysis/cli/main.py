@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cpts_analysis.cli import aci_commands, registry_commands, report_commands
+from cpts_analysis.cli import aci_commands, import_commands, registry_commands, report_commands
 from cpts_analysis.cli.arguments import EXIT_USAGE, Parser
 from cpts_analysis.core.errors import CptsError, InputError
 
@@ -18,7 +18,7 @@ from cpts_analysis.core.errors import CptsError, InputError
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cpts-analysis", description=(__doc__ or "").splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (aci_commands, registry_commands, report_commands):
+    for module in (aci_commands, registry_commands, import_commands, report_commands):
         module.register(commands)
     return parser
 
