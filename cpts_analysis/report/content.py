@@ -111,7 +111,8 @@ def coverage_table(result: Comparison) -> pd.DataFrame:
 
 
 def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
-    """The most populated white-zone communes (the full list is in the workbook)."""
+    """The white-zone communes with the most uncovered inhabitants (the full list is in the
+    workbook); a shared commune whose parts add up to less than 1 shows its uncovered share."""
     return formatted(
         result.white_zones.head(top),
         {
@@ -119,6 +120,26 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
             "nom": ("Commune sans CPTS", None),
             "dep": ("Dép.", None),
             "population": ("Population", _number),
+            "part_non_couverte": ("Part non couverte", lambda v: format_percent(float(v), 0)),
+            "population_non_couverte": ("Population non couverte", _number),
+        },
+    )
+
+
+def shared_table(result: Comparison) -> pd.DataFrame | HTML:
+    """Communes split between CPTS (``part`` column of the registry), with each CPTS's share."""
+    if result.shared.empty:
+        return HTML("<p>Aucune commune n'est partagée entre CPTS du territoire.</p>")
+    names = result.cpts.set_index("cpts_id")["nom"]
+    return formatted(
+        result.shared.assign(cpts=result.shared["cpts_id"].map(names)),
+        {
+            "code_commune": ("Code commune", None),
+            "nom": ("Commune", None),
+            "cpts": ("CPTS", None),
+            "part": ("Part", lambda v: format_percent(float(v), 1)),
+            "population": ("Population de la commune", _number),
+            "population_cpts": ("Population attribuée", _number),
         },
     )
 
@@ -176,12 +197,14 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
     shapes = units.set_index("code")["geometry"]
     white = result.white_zones.assign(geometry=result.white_zones["code"].map(shapes))
     overlap = result.overlaps.assign(geometry=result.overlaps["code_commune"].map(shapes))
+    shared = result.shared.assign(geometry=result.shared["code_commune"].map(shapes))
     return {
         "contours": cpts_contours(members, region=region),
         "names": names,
         "white": white,
         "overlap": overlap,
         "outline": shapely.union_all(in_scope["geometry"].to_numpy()),
+        "shared": shared[["code_commune", "cpts_id", "geometry"]],
     }
 
 
@@ -199,6 +222,7 @@ def comparison_sidecars(result: Comparison, inputs: NotebookInputs) -> None:
             ),
             "Couverture": result.coverage,
             "Zones blanches": result.white_zones,
+            "Communes partagees": result.shared,
             "Montants non confirmes": result.uncertain,
         },
         meta={
