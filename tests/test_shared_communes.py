@@ -40,7 +40,9 @@ def test_split_half_three_tenths_one_fifth():
     """Done when: 0.5 / 0.3 / 0.2 gives each CPTS its share, the commune is covered once."""
     members = _members([("a", NICE, 0.5), ("b", NICE, 0.3), ("c", NICE, 0.2)])
     summary = cpts_summary(THREE, members, "2025-06-01").set_index("cpts_id")
-    expected = {k: round_population(POP_NICE * p) for k, p in zip("abc", (0.5, 0.3, 0.2))}
+    expected = {
+        k: round_population(POP_NICE * p) for k, p in zip("abc", (0.5, 0.3, 0.2), strict=True)
+    }
     assert summary["population"].to_dict() == {k: int(v) for k, v in expected.items()}
     assert POP_NICE == 357_737  # INSEE PL 2023
     assert summary.loc["a", "population"] == 178_869  # 178 868.5 rounded half up

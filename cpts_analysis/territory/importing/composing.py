@@ -102,7 +102,8 @@ def resolve_rows(table: FlatTable, matcher: CommuneMatcher) -> tuple[pd.DataFram
 def drop_split_cities(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Problem]]:
     """A CPTS listing Paris, Lyon or Marseille with some of its arrondissements means those
     arrondissements: the city is dropped for that CPTS (a city listed alone stays whole)."""
-    parents = load_communes().set_index("code")["commune_parent"].dropna()
+    communes = load_communes().set_index("code")
+    parents = communes["commune_parent"].dropna()
     cities = cities_with_arrondissements()
     arm = rows.assign(parent=rows["code"].map(parents)).dropna(subset=["parent"])
     with_arm = set(zip(arm["cpts_key"], arm["parent"], strict=True))
@@ -112,7 +113,8 @@ def drop_split_cities(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, lis
     warnings = [
         Problem(
             label,
-            f"{r.commune} ({r.code}) listée avec certains de ses arrondissements pour "
+            f"« {r.commune} » : {communes.loc[r.code, 'nom']} ({r.code}) listée avec certains de "
+            "ses arrondissements pour "
             f"« {r.cpts} » : la ville est retirée de cette CPTS, seuls ses arrondissements "
             "sont gardés",
             row=int(r.ligne),
