@@ -48,6 +48,12 @@ def _euros(value: object) -> str:
     return format_euros(float(value))
 
 
+def _share(value: object) -> str:
+    """A part of a commune's population (0.4 → 40 %), exact to 0.1 %."""
+    share = pd.to_numeric(value)
+    return format_percent(share, 0 if share in (0, 1) else 1)
+
+
 def _missions(value: object) -> str:
     return ", ".join(group_label(m) for m in str(value).split(", ") if m) or "–"
 
@@ -120,7 +126,7 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
             "nom": ("Commune sans CPTS", None),
             "dep": ("Dép.", None),
             "population": ("Population", _number),
-            "part_non_couverte": ("Part non couverte", lambda v: format_percent(float(v), 0)),
+            "part_non_couverte": ("Part non couverte", _share),
             "population_non_couverte": ("Population non couverte", _number),
         },
     )
@@ -137,7 +143,7 @@ def shared_table(result: Comparison) -> pd.DataFrame | HTML:
             "code_commune": ("Code commune", None),
             "nom": ("Commune", None),
             "cpts": ("CPTS", None),
-            "part": ("Part", lambda v: format_percent(float(v), 1)),
+            "part": ("Part", _share),
             "population": ("Population de la commune", _number),
             "population_cpts": ("Population attribuée", _number),
         },

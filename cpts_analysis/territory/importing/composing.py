@@ -148,20 +148,19 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         {"code": code, "cpts": [names[k] for k in group["cpts_key"]]}
         for code, group in shared_rows.groupby("code", sort=True)
     ]
-    if equal_parts:
-        blank = shared_rows.groupby("code")["part"].apply(lambda p: (p == "").all())
-        for code in blank.index[blank]:
-            group = shared_rows[shared_rows["code"] == code]
-            part = equal_part(len(group))
-            members.loc[group.index, "part"] = part
-            warnings.append(
-                Problem(
-                    table.label,
-                    f"{matcher.label(code)} partagée à parts égales ({part.replace('.', ',')}) "
-                    f"entre {', '.join(f'« {names[k]} »' for k in group['cpts_key'])}",
-                    severity="warning",
-                )
+    for code, group in shared_rows.groupby("code", sort=True) if equal_parts else ():
+        if (group["part"] != "").any():
+            continue  # parts given in the source are kept as they are
+        part = equal_part(len(group))
+        members.loc[group.index, "part"] = part
+        warnings.append(
+            Problem(
+                table.label,
+                f"{matcher.label(code)} partagée à parts égales ({part.replace('.', ',')}) "
+                f"entre {', '.join(f'« {names[k]} »' for k in group['cpts_key'])}",
+                severity="warning",
             )
+        )
 
     deps = members["code"].map(matcher.deps)
     majority = (
