@@ -3,11 +3,11 @@ history table of ``data/``, and how the registry maps former codes with a warnin
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import append_communes
 
 from cpts_analysis.cli.main import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
@@ -50,19 +50,12 @@ def test_known_former_codes(history: pd.DataFrame, old: str, name: str, new: str
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    target = tmp_path / "registre"
-    shutil.copytree(EXAMPLE_REGISTRY, target)
-    return target
-
-
-def _append(registry: Path, *lines: str) -> None:
-    with (registry / "communes.csv").open("a", encoding="utf-8") as stream:
-        stream.write("".join(f"{line}\n" for line in lines))
+def registry(registry_copy: Path) -> Path:
+    return registry_copy
 
 
 def test_former_code_is_mapped_with_a_warning(registry: Path) -> None:
-    _append(registry, "ARA-42-05,42024")
+    append_communes(registry, "ARA-42-05,42024")
     problems = validate_registry(registry)
     assert [p.severity for p in problems] == ["warning"]
     assert str(problems[0]) == (
@@ -76,7 +69,9 @@ def test_former_code_is_mapped_with_a_warning(registry: Path) -> None:
 
 
 def test_former_code_beside_its_commune_is_counted_once(registry: Path) -> None:
-    _append(registry, "ARA-74-01,74011")  # Annecy-le-Vieux, in Annecy (74010) already listed
+    append_communes(
+        registry, "ARA-74-01,74011"
+    )  # Annecy-le-Vieux, in Annecy (74010) already listed
     problems = [str(p) for p in validate_registry(registry)]
     assert len(problems) == 2, problems
     assert "code historique : « 74011 » (Annecy-le-Vieux, commune déléguée)" in problems[0]
@@ -86,7 +81,7 @@ def test_former_code_beside_its_commune_is_counted_once(registry: Path) -> None:
 
 
 def test_former_code_of_a_commune_in_another_cpts_overlaps(registry: Path) -> None:
-    _append(registry, "ARA-42-05,74011")  # Annecy is in ARA-74-01
+    append_communes(registry, "ARA-42-05,74011")  # Annecy is in ARA-74-01
     errors = [str(p) for p in validate_registry(registry) if p.severity == "error"]
     assert any("commune dans deux CPTS : 74010 (Annecy)" in e for e in errors), errors
 

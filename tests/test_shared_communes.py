@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import append_communes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -132,15 +133,8 @@ def test_cpts_populations_add_up_to_covered_population(members):
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    target = tmp_path / "registre"
-    shutil.copytree(EXAMPLE_REGISTRY, target)
-    return target
-
-
-def _append(registry: Path, *lines: str) -> None:
-    with (registry / "communes.csv").open("a", encoding="utf-8") as stream:
-        stream.write("".join(f"{line}\n" for line in lines))
+def registry(registry_copy: Path) -> Path:
+    return registry_copy
 
 
 def test_example_registry_shares_villeurbanne():
@@ -151,7 +145,7 @@ def test_example_registry_shares_villeurbanne():
 
 
 def test_parts_summing_to_1_2_are_refused_naming_the_commune(registry):
-    _append(registry, "ARA-42-02,42187,0,5", "ARA-42-03,42187,0,7")
+    append_communes(registry, "ARA-42-02,42187,0,5", "ARA-42-03,42187,0,7")
     text = (registry / "communes.csv").read_text("utf-8").replace("42187,0,5", '42187,"0,5"')
     (registry / "communes.csv").write_text(text.replace("42187,0,7", '42187,"0,7"'), "utf-8")
     problems = [str(p) for p in validate_registry(registry) if p.severity == "error"]

@@ -20,6 +20,7 @@ from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.core.formatting import format_date, format_euros, format_number, format_percent
 from cpts_analysis.report.inputs import NotebookInputs
+from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import formatted, group_label, status_label
 from cpts_analysis.territory.communes import load_communes
@@ -46,12 +47,6 @@ def _number(value: object) -> str:
 
 def _euros(value: object) -> str:
     return format_euros(float(value))
-
-
-def _share(value: object) -> str:
-    """A part of a commune's population (0.4 → 40 %), exact to 0.1 %."""
-    share = pd.to_numeric(value)
-    return format_percent(share, 0 if share in (0, 1) else 1)
 
 
 def _missions(value: object) -> str:
@@ -126,26 +121,8 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
             "nom": ("Commune sans CPTS", None),
             "dep": ("Dép.", None),
             "population": ("Population", _number),
-            "part_non_couverte": ("Part non couverte", _share),
+            "part_non_couverte": ("Part non couverte", format_share),
             "population_non_couverte": ("Population non couverte", _number),
-        },
-    )
-
-
-def shared_table(result: Comparison) -> pd.DataFrame | HTML:
-    """Communes split between CPTS (``part`` column of the registry), with each CPTS's share."""
-    if result.shared.empty:
-        return HTML("<p>Aucune commune n'est partagée entre CPTS du territoire.</p>")
-    names = result.cpts.set_index("cpts_id")["nom"]
-    return formatted(
-        result.shared.assign(cpts=result.shared["cpts_id"].map(names)),
-        {
-            "code_commune": ("Code commune", None),
-            "nom": ("Commune", None),
-            "cpts": ("CPTS", None),
-            "part": ("Part", _share),
-            "population": ("Population de la commune", _number),
-            "population_cpts": ("Population attribuée", _number),
         },
     )
 
