@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from cpts_analysis.cli.arguments import EXIT_DATA, print_problems
+
+if TYPE_CHECKING:
+    from cpts_analysis.territory.importing import ImportResult
 
 DESCRIPTION = (
     "Lit une liste à plat (une ligne par CPTS et commune : CSV UTF-8 ou Windows-1252, "
@@ -78,7 +82,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_DATA if result.unresolved else 0
 
 
-def summary(result, args: argparse.Namespace, written: bool) -> str:  # type: ignore[no-untyped-def]
+def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> str:
     lines = [
         f"{args.source} : {result.rows} ligne(s), {result.cpts} CPTS, "
         f"{result.communes} commune(s) distincte(s)",

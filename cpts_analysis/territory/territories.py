@@ -31,7 +31,7 @@ from cpts_analysis.territory.communes import (
 )
 
 
-def round_population(values: pd.Series | np.ndarray | float) -> np.ndarray:
+def round_population(values: pd.Series | np.ndarray | list[float] | float) -> np.ndarray:
     """Nearest whole inhabitant, halves up (0.5 → 1): the one rounding of every shared figure."""
     return np.floor(np.asarray(values, dtype="float64") + 0.5).astype("int64")
 
