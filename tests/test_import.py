@@ -167,8 +167,9 @@ def test_names_resolve_what_the_reference_can_and_list_the_rest(tmp_path, capsys
 def test_equal_parts_make_a_valid_registry(tmp_path, capsys):
     source = write_csv(tmp_path / "liste.csv", BY_CODE)
     out = tmp_path / "registre.xlsx"
-    code, _, err = run(capsys, "import", str(source), str(out), "--equal-parts")
+    code, stdout, err = run(capsys, "import", str(source), str(out), "--equal-parts")
     assert code == 0
+    assert "ligne 22 : 42024 (Bouthéon) → 42005 Andrézieux-Bouthéon (42)" in stdout
     assert "06088 Nice (06) partagée à parts égales (0,333333) entre « CPTS Nice Ouest »" in err
     registry = load_registry(out)
     nice = registry.communes[registry.communes["code_commune"] == "06088"]

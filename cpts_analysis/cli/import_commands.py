@@ -92,7 +92,10 @@ def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> st
     ]
     if result.historical:
         lines.append("Codes historiques (remplacés par la commune actuelle) :")
-        lines += [f"  ligne {h['row']} : {h['value']} → {h['code']}" for h in result.historical]
+        lines += [
+            f"  ligne {h['row']} : {label}"
+            for h, label in zip(result.historical, result.historical_labels, strict=True)
+        ]
     if result.shared:
         lines.append("Communes citées par plusieurs CPTS :")
         lines += [f"  {s['code']} : {', '.join(s['cpts'])}" for s in result.shared]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from cpts_analysis.core.errors import Problem
 from cpts_analysis.territory.communes import cities_with_arrondissements, load_communes
-from cpts_analysis.territory.importing.matching import CommuneMatcher, Resolution
+from cpts_analysis.territory.importing.matching import CommuneMatcher, Resolution, former_name
 from cpts_analysis.territory.importing.names import name_key
 from cpts_analysis.territory.importing.source import FlatTable
 
@@ -33,6 +33,7 @@ class ImportResult:
     shared: list[dict[str, Any]]
     duplicates: int
     reasons: list[str] = field(default_factory=list)  # why each unresolved row is, in order
+    historical_labels: list[str] = field(default_factory=list)  # old → new, with both names
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -213,5 +214,10 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         shared=shared,
         duplicates=int(twice.sum()),
         reasons=list(unresolved["note"]),
+        historical_labels=[
+            f"{r.commune} ({former_name(matcher, r.commune.strip()) or 'nom inconnu'}) → "
+            f"{matcher.label(r.code)}"
+            for r in historical.itertuples()
+        ],
         warnings=warnings,
     )
