@@ -16,8 +16,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cpts_analysis.cli.main import main
+from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.importing import CommuneMatcher, import_flat_table, name_key
 from cpts_analysis.territory.registry import load_registry, validate_registry
 
@@ -305,3 +308,21 @@ def test_matcher_never_guesses():
     assert matcher.resolve("Nice", "83").code is None
     assert matcher.resolve("99999").kind == "unresolved"
     assert matcher.resolve("1004").code == "01004"
+
+
+COMMUNES = load_communes()
+UNIQUE = COMMUNES[
+    (COMMUNES["type"] == "COM")
+    & ~COMMUNES.assign(key=COMMUNES["nom"].map(name_key)).duplicated(["dep", "key"], keep=False)
+]
+MATCHER = CommuneMatcher()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(list(UNIQUE.itertuples(index=False))), st.sampled_from(["upper", "plain"]))
+def test_every_real_name_typed_loosely_resolves_within_its_department(commune, style):
+    """Real COG names, typed upper-case or without accents/hyphens and with ``St``, resolve to
+    their own code whenever the name is unique in its department."""
+    typed = commune.nom.upper() if style == "upper" else name_key(commune.nom)
+    typed = typed.replace("saint ", "st ").replace("SAINT-", "ST-")
+    assert MATCHER.resolve(typed, commune.dep).code == commune.code

@@ -3,6 +3,7 @@ and the registry rules that guard them. Real INSEE 2023 populations throughout."
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from conftest import append_communes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cpts_analysis.cli.main import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.communes import load_communes
@@ -167,3 +169,14 @@ def test_parts_of_1_2_without_a_whole_commune(registry, tmp_path):
     errors = [str(p) for p in validate_registry(target) if p.severity == "error"]
     assert len(errors) == 1 and "69266 (Villeurbanne) : total 1,2" in errors[0], errors
     assert "« ARA-69-02 » 0,4" in errors[0] and "« ARA-69-04 » 0,8" in errors[0]
+
+
+def test_territories_json_population_is_shared_aware(capsys):
+    assert main(["territories", str(EXAMPLE_REGISTRY), "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    cpts = {c["cpts_id"]: c for c in payload["cpts"]}
+    villeurbanne = int(COMMUNES.loc["69266", "population"])
+    assert cpts["ARA-69-04"]["population"] == round_population(villeurbanne * 0.6) == 98_210
+    assert set(cpts["ARA-69-04"]) == {"cpts_id", "nom", "population", "tier", "communes"}
+    rhone = {c["departement"]: c for c in payload["coverage"]}["69"]
+    assert set(rhone) == {"departement", "population", "population_couverte", "taux"}
