@@ -267,7 +267,10 @@ def test_unusable_sources_exit_1(tmp_path, capsys):
     broken.write_bytes(b"cpts,commune\nA,\x81\x8d\n")
     code, _, err = run(capsys, "import", str(broken), str(tmp_path / "o2"))
     assert code == EXIT_DATA and "ni en UTF-8 ni en Windows-1252" in err
-    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+    empty = write_csv(tmp_path / "c.csv", [])
+    code, _, err = run(capsys, "import", str(empty), str(tmp_path / "o3"))
+    assert code == EXIT_DATA and "c.csv, ligne 1 : aucune ligne de données" in err
+    assert not any((tmp_path / name).exists() for name in ("o1", "o2", "o3"))
 
 
 def test_city_listed_alone_stays_whole(tmp_path):

@@ -137,6 +137,8 @@ def read_flat_table(
     )
     rows.insert(0, "ligne", body.index.to_numpy() + 1)
     rows = rows[(rows[["cpts", "commune"]] != "").any(axis=1)].reset_index(drop=True)
+    if rows.empty:
+        raise InputError.single(label, "aucune ligne de données sous l'en-tête", row=line + 1)
     header = first_header(grid, line)
     columns = {role: header[position] for role, position in found.items()}
     return FlatTable(label, rows, columns, tuple(warnings))
