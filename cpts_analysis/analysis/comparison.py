@@ -20,7 +20,13 @@ from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.communes import load_departements, load_regions
 from cpts_analysis.territory.deployment import deployment_status
 from cpts_analysis.territory.registry import Registry
-from cpts_analysis.territory.territories import coverage, cpts_summary, overlaps, white_zones
+from cpts_analysis.territory.territories import (
+    coverage,
+    cpts_summary,
+    overlaps,
+    shared_communes,
+    white_zones,
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,7 @@ class Comparison:
     white_zones: pd.DataFrame
     overlaps: pd.DataFrame
     uncertain: pd.DataFrame  # amounts used whose status is not "confirmed"
+    shared: pd.DataFrame  # communes split between CPTS by parts, one row per commune and CPTS
 
     def headline(self) -> dict[str, float | int | str]:
         """Key figures (also the report's JSON sidecar)."""
@@ -271,4 +278,5 @@ def compare_territory(
         white_zones=white_zones(memberships, "departement", scope),
         overlaps=overlaps(memberships),
         uncertain=uncertain,
+        shared=shared_communes(memberships),
     )

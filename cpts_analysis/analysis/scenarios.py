@@ -18,7 +18,12 @@ from cpts_analysis.aci.funding import compute_funding
 from cpts_analysis.aci.rules import RuleSet, rule_sets, rules_at
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.registry import Registry
-from cpts_analysis.territory.territories import member_units, single_region, territory_units
+from cpts_analysis.territory.territories import (
+    member_units,
+    round_population,
+    single_region,
+    territory_units,
+)
 
 
 def full_year_envelopes(
@@ -112,18 +117,15 @@ def split(registry: Registry, summary: pd.DataFrame, missions: pd.Series, cpts_i
     points = units.set_index("code")["geometry"].reindex(members["code_commune"])
     members = members.assign(x=shapely.get_x(shapely.point_on_surface(points.to_numpy())))
     members = members.sort_values(["x", "code_commune"], ignore_index=True)
-    west = members["population"].cumsum() <= members["population"].sum() / 2
+    people = members["population_cpts"]  # a shared commune counts for this CPTS's part only
+    west = people.cumsum() <= people.sum() / 2
     west.iloc[0] = True
     own = _with_missions(pd.DataFrame({"cpts_id": [cpts_id]}), missions)["missions"].item()
     name = summary.set_index("cpts_id").loc[cpts_id, "nom"]
     parts = pd.DataFrame(
         {
             "cpts_id": [cpts_id, f"{cpts_id}-ouest", f"{cpts_id}-est"],
-            "population": [
-                int(members["population"].sum()),
-                int(members.loc[west, "population"].sum()),
-                int(members.loc[~west, "population"].sum()),
-            ],
+            "population": round_population([people.sum(), people[west].sum(), people[~west].sum()]),
             "missions": [own, own, own],
         }
     )

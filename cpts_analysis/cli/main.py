@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cpts_analysis.cli import (
     aci_commands,
     budget_commands,
+    import_commands,
     reform_commands,
     registry_commands,
     report_commands,
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_by_family = (
         aci_commands,
         registry_commands,
+        import_commands,
         budget_commands,
         report_commands,
         reform_commands,

@@ -20,6 +20,7 @@ from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.core.formatting import format_date, format_euros, format_number, format_percent
 from cpts_analysis.report.inputs import NotebookInputs
+from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import formatted, group_label, status_label
 from cpts_analysis.territory.communes import load_communes
@@ -111,7 +112,8 @@ def coverage_table(result: Comparison) -> pd.DataFrame:
 
 
 def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
-    """The most populated white-zone communes (the full list is in the workbook)."""
+    """The white-zone communes with the most uncovered inhabitants (the full list is in the
+    workbook); a shared commune whose parts add up to less than 1 shows its uncovered share."""
     return formatted(
         result.white_zones.head(top),
         {
@@ -119,6 +121,8 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
             "nom": ("Commune sans CPTS", None),
             "dep": ("Dép.", None),
             "population": ("Population", _number),
+            "part_non_couverte": ("Part non couverte", format_share),
+            "population_non_couverte": ("Population non couverte", _number),
         },
     )
 
@@ -176,12 +180,14 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
     shapes = units.set_index("code")["geometry"]
     white = result.white_zones.assign(geometry=result.white_zones["code"].map(shapes))
     overlap = result.overlaps.assign(geometry=result.overlaps["code_commune"].map(shapes))
+    shared = result.shared.assign(geometry=result.shared["code_commune"].map(shapes))
     return {
         "contours": cpts_contours(members, region=region),
         "names": names,
         "white": white,
         "overlap": overlap,
         "outline": shapely.union_all(in_scope["geometry"].to_numpy()),
+        "shared": shared[["code_commune", "cpts_id", "geometry"]],
     }
 
 
@@ -202,6 +208,7 @@ def comparison_sidecars(
             ),
             "Couverture": result.coverage,
             "Zones blanches": result.white_zones,
+            "Communes partagees": result.shared,
             "Montants non confirmes": result.uncertain,
         }
         | (extra or {}),

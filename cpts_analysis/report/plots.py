@@ -166,8 +166,11 @@ def territory_map(
     white: pd.DataFrame,
     overlap: pd.DataFrame,
     outline: shapely.Geometry,
+    shared: pd.DataFrame | None = None,
 ) -> Figure:
-    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline."""
+    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline;
+    communes shared by parts (``code_commune, cpts_id, geometry``) hatched in each CPTS's
+    colour."""
     figure, axes = _figure(9, 9)
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(contours))]
     _layer(
@@ -183,6 +186,8 @@ def territory_map(
         axes, overlap["geometry"], facecolors="none", edgecolors="red", hatch="///", linewidths=0.8
     )
     _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
+    if shared is not None:
+        _shared_layer(axes, shared, dict(zip(contours["cpts_id"], colours, strict=True)))
     for row in contours.itertuples():
         point = row.geometry.representative_point()
         axes.annotate(
@@ -202,6 +207,41 @@ def frame_map(axes: matplotlib.axes.Axes, outline: shapely.Geometry) -> None:
     axes.set_ylim(miny, maxy)
     axes.set_aspect(1 / 0.7)  # ~cos(45°): keeps France's shape in lon/lat
     axes.set_axis_off()
+
+
+SHARED_HATCHES = ("///", "\\\\\\", "|||", "---")
+
+
+def _shared_layer(axes: matplotlib.axes.Axes, shared: pd.DataFrame, colours: dict) -> None:
+    """A shared commune drawn with both (all) colours: one hatch direction per CPTS, in its
+    colour, over a white fill, so the split is visible whatever the fill beneath."""
+    if shared.empty:
+        return
+    for _, group in shared.groupby("code_commune", sort=True):
+        geometry = group["geometry"].iloc[0]
+        _layer(axes, [geometry], facecolors="white", edgecolors="none")
+        for rank, cpts_id in enumerate(sorted(group["cpts_id"])):
+            colour = colours.get(cpts_id, "black")
+            hatch = SHARED_HATCHES[rank % len(SHARED_HATCHES)]
+            _layer(
+                axes,
+                [geometry],
+                facecolors="none",
+                edgecolors="none",
+                hatchcolor=colour,
+                hatch=hatch,
+                hatch_linewidth=2.5,
+            )
+        _layer(axes, [geometry], facecolors="none", edgecolors="black", linewidths=0.8)
+    axes.text(
+        0.5,
+        -0.02,
+        "hachures de couleurs : commune partagée entre CPTS (une couleur par CPTS)",
+        transform=axes.transAxes,
+        ha="center",
+        va="top",
+        fontsize="small",
+    )
 
 
 def coverage_bars(cover: pd.DataFrame) -> Figure:

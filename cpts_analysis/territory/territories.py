@@ -1,9 +1,16 @@
 """Territory analysis: CPTS populations and tiers, coverage, white zones, overlaps, EPCI, contours.
 
 Inputs are the registry's ``cpts`` (``cpts_id``, ``nom``, ``departement`` …) and ``communes``
-(``cpts_id``, ``code_commune``) tables. A "unit" is a commune, or an arrondissement municipal
-where the registry draws Paris, Lyon or Marseille by arrondissement: units cover each territory
-exactly once, so populations add up without counting a city twice.
+(``cpts_id``, ``code_commune``, optional ``part``) tables. A "unit" is a commune, or an
+arrondissement municipal where the registry draws Paris, Lyon or Marseille by arrondissement:
+units cover each territory exactly once, so populations add up without counting a city twice.
+
+Shared communes: ``part`` is the share of a unit's population that belongs to a CPTS (1 when
+absent). A CPTS's population is Σ part × population; a unit's covered share is the sum of its
+parts over every CPTS, capped at 1 (a commune listed by two CPTS without parts, allowed as an
+overlap, is covered once). Rounding: shares are summed exactly and only the totals (per CPTS,
+per department or region, per white-zone commune) are rounded to the nearest inhabitant,
+halves up.
 """
 
 from __future__ import annotations
@@ -22,6 +29,27 @@ from cpts_analysis.territory.communes import (
     load_epci_communes,
     load_regions,
 )
+
+
+def round_population(values: pd.Series | np.ndarray | list[float] | float) -> np.ndarray:
+    """Nearest whole inhabitant, halves up (0.5 → 1): the one rounding of every shared figure."""
+    return np.floor(np.asarray(values, dtype="float64") + 0.5).astype("int64")
+
+
+def with_parts(memberships: pd.DataFrame) -> pd.DataFrame:
+    """``cpts_id, code_commune, part`` (part 1.0 where the table has none), once per pair."""
+    parts = (
+        memberships["part"].astype("float64").fillna(1.0)
+        if "part" in memberships.columns
+        else pd.Series(1.0, index=memberships.index)
+    )
+    table = memberships[["cpts_id", "code_commune"]].assign(part=parts)
+    return table.drop_duplicates(["cpts_id", "code_commune"])
+
+
+def covered_shares(memberships: pd.DataFrame) -> pd.Series:
+    """Per member unit code: the share of its population in some CPTS (Σ parts, at most 1)."""
+    return with_parts(memberships).groupby("code_commune")["part"].sum().clip(upper=1.0)
 
 
 def territory_units(used_codes: pd.Series, geometry: bool = False, region: str | None = None):
@@ -45,13 +73,14 @@ def single_region(codes: pd.Series) -> str | None:
 
 
 def member_units(memberships: pd.DataFrame, populations: pd.Series | None = None):
-    """One row per CPTS and member unit, with its population and department.
+    """One row per CPTS and member unit: its population and department, the CPTS's ``part``
+    and ``population_cpts`` = part × population (not rounded).
 
     ``populations`` (indexed by code) replaces the shipped INSEE 2023 figures, e.g. to use
     another vintage.
     """
     units = territory_units(memberships["code_commune"])
-    table = memberships[["cpts_id", "code_commune"]].merge(
+    table = with_parts(memberships).merge(
         units[["code", "nom", "dep", "reg", "population"]],
         left_on="code_commune",
         right_on="code",
@@ -63,6 +92,7 @@ def member_units(memberships: pd.DataFrame, populations: pd.Series | None = None
         raise ValueError(f"codes absent from the communes table: {unknown[:10]}")
     if populations is not None:
         table["population"] = table["code_commune"].map(populations).astype("Int64")
+    table["population_cpts"] = table["part"] * table["population"].astype("float64")
     return table.drop(columns="code")
 
 
@@ -72,7 +102,8 @@ def cpts_summary(
     date: dt.date | str | None = None,
     populations: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Per CPTS: population, communes, tier under the rules in force on ``date``, distances.
+    """Per CPTS: population (Σ part × population, rounded once), communes (a shared one
+    counts for each of its CPTS), tier under the rules in force on ``date``, distances.
 
     Examples:
         >>> import cpts_analysis as cpts
@@ -83,10 +114,10 @@ def cpts_summary(
     """
     members = member_units(memberships, populations)
     sums = members.groupby("cpts_id").agg(
-        population=("population", "sum"), communes=("code_commune", "nunique")
+        population=("population_cpts", "sum"), communes=("code_commune", "nunique")
     )
     table = cpts.set_index("cpts_id").join(sums, how="left")
-    table["population"] = table["population"].fillna(0).astype("int64")
+    table["population"] = round_population(table["population"].fillna(0))
     table["communes"] = table["communes"].fillna(0).astype("int64")
     bounds = rules_at(date).tiers
     table["tier"] = bounds.tier(table["population"])
@@ -100,7 +131,10 @@ def coverage(
 ) -> pd.DataFrame:
     """Per department (or region): inhabitants and communes covered by at least one CPTS.
 
-    ``codes`` limits the output; by default the departments (regions) the registry touches.
+    A shared commune counts once, for the share of it its CPTS cover together
+    (``population_couverte`` is rounded per department); ``communes_couvertes`` counts the
+    communes with any covered share. ``codes`` limits the output; by default the departments
+    (regions) the registry touches.
 
     Examples:
         >>> import cpts_analysis as cpts
@@ -111,14 +145,15 @@ def coverage(
     """
     column = {"departement": "dep", "region": "reg"}[level]
     units = territory_units(memberships["code_commune"])
-    covered = units["code"].isin(memberships["code_commune"])
+    share = units["code"].map(covered_shares(memberships)).fillna(0.0)
+    covered = share > 0
     if codes is None:
         codes = sorted(units.loc[covered, column].unique())
     scope = units[units[column].isin(codes)]
     in_scope = covered[scope.index]
     table = (
         scope.assign(
-            population_couverte=scope["population"].where(in_scope, 0),
+            population_couverte=scope["population"].astype("float64") * share[scope.index],
             couverte=in_scope,
         )
         .groupby(column)
@@ -130,6 +165,7 @@ def coverage(
         )
         .reindex(codes, fill_value=0)
     )
+    table["population_couverte"] = round_population(table["population_couverte"])
     table["taux"] = (table["population_couverte"] / table["population"].replace(0, np.nan)).fillna(
         0.0
     )
@@ -139,51 +175,87 @@ def coverage(
 
 
 def white_zones(memberships: pd.DataFrame, level: str, codes: list[str]) -> pd.DataFrame:
-    """Units of the given departments (regions) that no CPTS covers, largest first."""
+    """Units of the given departments (regions) not wholly covered, most uncovered first.
+
+    ``part_non_couverte`` is the share no CPTS covers (1 for a commune outside every CPTS, less
+    for a shared commune whose parts add up to less than 1) and ``population_non_couverte``
+    that share of ``population``, rounded.
+    """
     column = {"departement": "dep", "region": "reg"}[level]
     units = territory_units(memberships["code_commune"])
-    uncovered = units[units[column].isin(codes) & ~units["code"].isin(memberships["code_commune"])]
+    share = units["code"].map(covered_shares(memberships)).fillna(0.0)
+    open_share = (1.0 - share).round(9)
+    units = units.assign(
+        part_non_couverte=open_share,
+        population_non_couverte=round_population(
+            units["population"].astype("float64") * open_share
+        ),
+    )
+    uncovered = units[units[column].isin(codes) & (open_share > 0)]
     return uncovered.sort_values(
-        ["population", "code"], ascending=[False, True], ignore_index=True
-    )[["code", "nom", "dep", "reg", "population"]]
+        ["population_non_couverte", "code"], ascending=[False, True], ignore_index=True
+    )[["code", "nom", "dep", "reg", "population", "part_non_couverte", "population_non_couverte"]]
 
 
 def overlaps(memberships: pd.DataFrame) -> pd.DataFrame:
-    """Communes that belong to two CPTS or more, with the list of those CPTS."""
-    counts = memberships.groupby("code_commune")["cpts_id"].agg(["nunique", lambda s: sorted(s)])
-    counts.columns = ["cpts", "cpts_ids"]
-    return counts[counts["cpts"] > 1].rename_axis("code_commune").reset_index()
+    """Communes counted in full by two CPTS or more (listed without parts, allowed as an
+    overlap), with the list of those CPTS. Shared communes are in :func:`shared_communes`."""
+    parts = with_parts(memberships)
+    counts = parts.groupby("code_commune").agg(
+        cpts=("cpts_id", "nunique"), cpts_ids=("cpts_id", sorted), total=("part", "sum")
+    )
+    over = counts[(counts["cpts"] > 1) & (counts["total"] > 1 + 1e-9)]
+    return over[["cpts", "cpts_ids"]].rename_axis("code_commune").reset_index()
+
+
+def shared_communes(memberships: pd.DataFrame) -> pd.DataFrame:
+    """Units split between CPTS by parts: one row per unit and CPTS, with its part and share of
+    the population (rounded), sorted by unit then CPTS."""
+    parts = with_parts(memberships)
+    shared = parts[parts["part"] < 1.0]
+    codes = shared["code_commune"].unique()
+    members = member_units(memberships[memberships["code_commune"].isin(codes)])
+    members = members[members["code_commune"].isin(shared["code_commune"])]
+    members = members.assign(population_cpts=round_population(members["population_cpts"]))
+    columns = ["code_commune", "nom", "dep", "cpts_id", "part", "population", "population_cpts"]
+    return members.sort_values(["code_commune", "cpts_id"], ignore_index=True)[columns]
 
 
 def epci_composition(memberships: pd.DataFrame) -> pd.DataFrame:
-    """Per CPTS and EPCI: member communes, and the share of the EPCI's communes it covers.
+    """Per CPTS and EPCI: member communes, the share of the EPCI's communes it covers, and the
+    inhabitants it holds there.
 
-    Arrondissements count for their city's EPCI.
+    Arrondissements count for their city's EPCI. ``communes`` counts a shared commune for
+    each of its CPTS; ``part_epci`` counts it for its part (a city drawn by arrondissement
+    counts for its largest part); ``population`` is Σ part × population,
+    rounded, and ``part_population_epci`` its share of the EPCI's population.
     """
     communes = load_communes()
     parent = communes.set_index("code")["commune_parent"]
-    city = memberships["code_commune"].map(parent).fillna(memberships["code_commune"])
+    members = member_units(memberships)
+    city = members["code_commune"].map(parent).fillna(members["code_commune"])
     epci_members = load_epci_communes()
     sizes = epci_members.groupby("epci").size().rename("communes_epci")
     table = (
-        memberships.assign(commune=city)
-        .drop_duplicates(["cpts_id", "commune"])
+        members.assign(commune=city, poids=members["part"])
+        .groupby(["cpts_id", "commune"], as_index=False)
+        .agg(population=("population_cpts", "sum"), poids=("poids", "max"))
         .merge(
             epci_members,
             left_on="commune",
             right_on="code_commune",
             how="left",
-            suffixes=("", "_epci"),
         )
         .groupby(["cpts_id", "epci"], dropna=False)
-        .size()
-        .rename("communes")
+        .agg(communes=("commune", "size"), poids=("poids", "sum"), population=("population", "sum"))
         .reset_index()
         .join(sizes, on="epci")
     )
-    table["part_epci"] = table["communes"] / table["communes_epci"]
-    names = load_epci().set_index("code")["nom"]
-    table.insert(2, "nom_epci", table["epci"].map(names))
+    table["part_epci"] = table.pop("poids") / table["communes_epci"]
+    epci = load_epci().set_index("code")
+    table["population"] = round_population(table["population"])
+    table["part_population_epci"] = table["population"] / table["epci"].map(epci["population"])
+    table.insert(2, "nom_epci", table["epci"].map(epci["nom"]))
     return table.sort_values(["cpts_id", "communes"], ascending=[True, False], ignore_index=True)
 
 

@@ -13,7 +13,7 @@ Blank rows (Excel's trailing ``;;;;`` lines) are skipped; their numbers are kept
 
 from cpts_analysis.territory.registry.loading import Registry, load_registry, validate_registry
 from cpts_analysis.territory.registry.tables import MAX_PER_RULE, STATUTS, TABLES, TableSpec
-from cpts_analysis.territory.registry.template import write_template
+from cpts_analysis.territory.registry.template import write_registry, write_template
 
 __all__ = [
     "MAX_PER_RULE",
@@ -23,5 +23,6 @@ __all__ = [
     "TableSpec",
     "load_registry",
     "validate_registry",
+    "write_registry",
     "write_template",
 ]

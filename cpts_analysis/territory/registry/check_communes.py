@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpts_analysis.territory.communes import load_communes
+from cpts_analysis.territory.registry.check_parts import explicit_part_codes
 from cpts_analysis.territory.registry.context import CheckContext
 from cpts_analysis.territory.registry.tables import LINE, leading_zero_hint
 
@@ -62,6 +63,7 @@ class CommuneChecks(CheckContext):
         distinct = members[~twice]
         first = distinct.drop_duplicates("code_commune").set_index("code_commune")
         shared = distinct[distinct.duplicated("code_commune")]
+        shared = shared[~shared["code_commune"].isin(explicit_part_codes(members))]
         shared = shared.assign(
             autre=shared["code_commune"].map(first["cpts_id"]),
             autre_ligne=shared["code_commune"].map(first[LINE]),
@@ -73,7 +75,8 @@ class CommuneChecks(CheckContext):
             "commune dans deux CPTS",
             lambda r: (
                 f"{r.code_commune} ({r.nom}) est déjà dans la CPTS « {r.autre} » "
-                f"(ligne {r.autre_ligne})"
+                f"(ligne {r.autre_ligne}) ; si elle est partagée, donnez la part de chaque "
+                "CPTS dans la colonne part (ex. 0,5)"
             ),
             severity=self.overlap_severity,
         )

@@ -6,11 +6,14 @@ from cpts_analysis.territory.registry.check_activity import ActivityChecks
 from cpts_analysis.territory.registry.check_communes import CommuneChecks
 from cpts_analysis.territory.registry.check_cpts import CptsChecks
 from cpts_analysis.territory.registry.check_indicators import IndicatorChecks
+from cpts_analysis.territory.registry.check_parts import PartChecks
 from cpts_analysis.territory.registry.check_tables import TableChecks
 from cpts_analysis.territory.registry.tables import INDICATOR_TABLES
 
 
-class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks, IndicatorChecks):
+class RegistryChecks(
+    TableChecks, CptsChecks, CommuneChecks, PartChecks, ActivityChecks, IndicatorChecks
+):
     """All rule families over one set of tables; findings accumulate in ``found``."""
 
     def run(self) -> None:
@@ -18,6 +21,7 @@ class RegistryChecks(TableChecks, CptsChecks, CommuneChecks, ActivityChecks, Ind
         self.check_cpts()
         self.check_references()
         self.check_communes()
+        self.check_parts()
         self.check_missions()
         for table in ("resultats", "montants"):
             self.check_contract_years(table)

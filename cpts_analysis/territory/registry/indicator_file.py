@@ -48,11 +48,12 @@ def load_indicator_file(path: str | Path) -> dict[str, pd.DataFrame]:
     elif source.suffix.lower() == ".csv" and source.is_file():
         catalogue = source.parent / CATALOGUE_FILE
         labels = {"indicateurs": source.name, "catalogue_indicateurs": CATALOGUE_FILE}
-        grids = {"indicateurs": read_csv_grid(source, source.name)}
-        problems = []
-        if catalogue.is_file():
-            grids["catalogue_indicateurs"] = read_csv_grid(catalogue, CATALOGUE_FILE)
-        else:
+        grids, problems = {}, []
+        for name, file in (("indicateurs", source), ("catalogue_indicateurs", catalogue)):
+            if file.is_file():
+                grids[name], warnings = read_csv_grid(file, labels[name])
+                problems += warnings
+        if not catalogue.is_file():
             problems.append(Problem(CATALOGUE_FILE, f"fichier absent du dossier {source.parent}"))
     else:
         what = "introuvable" if not source.exists() else "ni fichier .csv ni classeur .xlsx"

@@ -10,6 +10,7 @@ import pandas as pd
 
 from cpts_analysis.core.errors import InputError, Problem
 from cpts_analysis.territory.registry.checks import RegistryChecks
+from cpts_analysis.territory.registry.history import map_former_codes
 from cpts_analysis.territory.registry.reading import (
     read_folder,
     read_workbook,
@@ -111,6 +112,11 @@ def _validate(path: Path, allow_overlap: bool) -> tuple[list[Problem], dict[str,
         else:
             frames[name], found = table_frame(grid, TABLES[name], label)
             problems += found
+    if "communes" in frames:
+        frames["communes"], found = map_former_codes(
+            frames["communes"], table_label(path, "communes", workbook)
+        )
+        problems += found
     checks = RegistryChecks(
         frames, {n: table_label(path, n, workbook) for n in TABLES}, allow_overlap
     )

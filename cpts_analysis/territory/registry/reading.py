@@ -7,6 +7,7 @@ numbered as a spreadsheet shows them (header = row 1).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import zipfile
@@ -24,34 +25,58 @@ from cpts_analysis.territory.registry.tables import LINE, TABLES, TableSpec
 _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def read_csv_grid(file: Path, label: str) -> pd.DataFrame | Problem:
-    """All cells as text, header included as row 0; the separator is guessed from the header."""
+def decode_text(data: bytes) -> tuple[str, bool]:
+    """UTF-8 (BOM dropped), else Windows-1252 — what French Excel writes for plain "CSV" —
+    flagged so the caller can warn; ``UnicodeDecodeError`` when it is neither."""
     try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            header = handle.readline()
-        return pd.read_csv(
-            file,
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        return data.decode("cp1252"), True
+
+
+def encoding_warning(label: str) -> Problem:
+    return Problem(
+        label,
+        "fichier non encodé en UTF-8, lu en Windows-1252 (le « CSV » d'Excel) : vérifiez les "
+        "accents ; pour l'éviter, enregistrez en « CSV UTF-8 »",
+        severity="warning",
+    )
+
+
+def read_csv_grid(file: Path, label: str) -> tuple[pd.DataFrame | Problem, list[Problem]]:
+    """All cells as text, header included as row 0; the separator is guessed from the header.
+
+    Returns the grid (or the problem that stopped reading) and warnings (encoding).
+    """
+    try:
+        text, legacy = decode_text(file.read_bytes())
+    except UnicodeDecodeError:
+        return Problem(
+            label,
+            "fichier ni en UTF-8 ni en Windows-1252 (dans Excel : enregistrer en « CSV UTF-8 »)",
+        ), []
+    except OSError as error:
+        return Problem(label, f"fichier illisible ({error.strerror})"), []
+    warnings = [encoding_warning(label)] if legacy else []
+    header = text.split("\n", 1)[0]
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
             sep=";" if header.count(";") > header.count(",") else ",",
             header=None,
             dtype=str,
             keep_default_na=False,
-            encoding="utf-8-sig",
             skip_blank_lines=False,
         )
-    except UnicodeDecodeError:
-        return Problem(
-            label, "fichier non encodé en UTF-8 (dans Excel : enregistrer en « CSV UTF-8 »)"
-        )
     except pd.errors.EmptyDataError:
-        return Problem(label, "fichier vide : la ligne d'en-tête manque", row=1)
+        return Problem(label, "fichier vide : la ligne d'en-tête manque", row=1), warnings
     except pd.errors.ParserError as error:
         ragged = _RAGGED.search(str(error))
         if ragged is None:
-            return Problem(label, f"fichier CSV illisible ({error})")
+            return Problem(label, f"fichier CSV illisible ({error})"), warnings
         expected, line, seen = ragged.groups()
-        return Problem(label, f"{seen} valeurs pour {expected} colonnes", row=int(line))
-    except OSError as error:
-        return Problem(label, f"fichier illisible ({error.strerror})")
+        return Problem(label, f"{seen} valeurs pour {expected} colonnes", row=int(line)), warnings
+    return grid, warnings
 
 
 def cell_text(value: Any) -> str:
@@ -105,7 +130,8 @@ def read_folder(path: Path) -> tuple[dict[str, pd.DataFrame | Problem], list[Pro
         file = path / f"{spec.name}.csv"
         label = table_label(path, spec.name, workbook=False)
         if file.is_file():
-            grids[spec.name] = read_csv_grid(file, label)
+            grids[spec.name], warnings = read_csv_grid(file, label)
+            problems += warnings
         elif spec.required:
             found = ", ".join(sorted(p.name for p in path.glob("*.csv"))) or "aucun"
             problems.append(Problem(label, f"fichier absent (fichiers CSV du dossier : {found})"))
@@ -145,8 +171,10 @@ def table_frame(
     problems += [
         Problem(label, "colonne obligatoire absente", row=1, field=name)
         for name in spec.columns
-        if name not in kept
+        if name not in kept and name not in spec.optional_columns
     ]
+    for name in spec.optional_columns:
+        kept.setdefault(name, pd.Series("", index=body.index))
     frame = pd.DataFrame(kept, index=body.index)
     frame[LINE] = body.index.to_numpy() + 1
     return frame.reset_index(drop=True), problems

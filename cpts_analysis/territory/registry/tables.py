@@ -23,6 +23,7 @@ class TableSpec:
     required: bool = True
     optional_values: tuple[str, ...] = ()
     key: tuple[str, ...] = ()  # a row is given at most once per key
+    optional_columns: tuple[str, ...] = ()  # may be left out of the header (values then blank)
 
 
 TABLES: dict[str, TableSpec] = {
@@ -39,7 +40,12 @@ TABLES: dict[str, TableSpec] = {
             },
             optional_values=("date_signature",),
         ),
-        TableSpec("communes", {"cpts_id": "text", "code_commune": "text"}),
+        TableSpec(
+            "communes",
+            {"cpts_id": "text", "code_commune": "text", "part": "part"},
+            optional_values=("part",),
+            optional_columns=("part",),
+        ),
         TableSpec("missions", {"cpts_id": "text", "mission": "text", "date_demarrage": "date"}),
         TableSpec(
             "resultats",
@@ -121,4 +127,6 @@ def typed(spec: TableSpec, frame: pd.DataFrame | None) -> pd.DataFrame:
             out[name] = out[name].astype("int64")
         elif kind == "float":
             out[name] = parse_numbers(out[name])
+        elif kind == "part":  # share of a commune's population; blank means the whole commune
+            out[name] = parse_numbers(out[name]).fillna(1.0)
     return out

@@ -1,4 +1,9 @@
-"""A blank registry to fill in: headers only, as a CSV folder or a workbook."""
+"""Writing a registry: a blank one to fill in (headers only), or tables made by ``import``.
+
+Either a CSV folder or a workbook; built beside the target then renamed into place, so an
+interrupted run leaves nothing half-written, and an existing non-empty target is never
+overwritten.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,23 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.registry.tables import TABLES
 
 
+def check_target(target: Path) -> None:
+    """Refuse a non-empty target or a missing parent folder, before any work is done."""
+    occupied = target.is_file() and target.stat().st_size > 0
+    if occupied or (target.is_dir() and any(target.iterdir())):
+        raise InputError.single(str(target), "existe déjà et n'est pas vide : rien n'est écrasé")
+    if not target.parent.is_dir():
+        raise InputError.single(str(target.parent), "dossier absent : créez-le d'abord")
+
+
 def write_template(path: str | Path) -> Path:
     """Write an empty registry (headers only): a CSV folder, or a workbook if ``path`` is .xlsx.
-
-    Built beside the target then renamed into place, so an interrupted run leaves nothing
-    half-written; an existing non-empty target is never overwritten.
 
     Examples:
         >>> import pathlib, tempfile
@@ -27,12 +39,18 @@ def write_template(path: str | Path) -> Path:
         ['catalogue_indicateurs.csv', 'communes.csv', 'cpts.csv', 'indicateurs.csv',
          'missions.csv', 'montants.csv', 'resultats.csv']
     """
+    return write_registry(path, {})
+
+
+def write_registry(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write ``tables`` (text cells, registry columns) as a registry; absent tables get their
+    header only. A CSV folder, or a workbook if ``path`` ends with .xlsx."""
     target = Path(path)
-    occupied = target.is_file() and target.stat().st_size > 0
-    if occupied or (target.is_dir() and any(target.iterdir())):
-        raise InputError.single(str(target), "existe déjà et n'est pas vide : rien n'est écrasé")
-    if not target.parent.is_dir():
-        raise InputError.single(str(target.parent), "dossier absent : créez-le d'abord")
+    check_target(target)
+    frames = {
+        name: tables.get(name, pd.DataFrame(columns=list(spec.columns)))[list(spec.columns)]
+        for name, spec in TABLES.items()
+    }
     workbook = target.suffix.lower() == ".xlsx"
     prefix = f".{target.name}."
     if workbook:
@@ -46,12 +64,15 @@ def write_template(path: str | Path) -> Path:
         if workbook:
             book = openpyxl.Workbook()
             book.remove(book.active)
-            for spec in TABLES.values():
-                book.create_sheet(spec.name).append(list(spec.columns))
+            for name, frame in frames.items():
+                sheet = book.create_sheet(name)
+                sheet.append(list(frame.columns))
+                for row in frame.itertuples(index=False):
+                    sheet.append(list(row))
             book.save(tmp)
         else:
-            for spec in TABLES.values():
-                (tmp / f"{spec.name}.csv").write_text(",".join(spec.columns) + "\n", "utf-8")
+            for name, frame in frames.items():
+                frame.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
         os.replace(tmp, target)
     except OSError as error:
         raise InputError.single(str(target), f"écriture impossible ({error})") from None

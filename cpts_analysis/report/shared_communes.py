@@ -1,0 +1,38 @@
+"""Report pieces about communes shared between CPTS (``part`` column of the registry)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML
+
+from cpts_analysis.analysis.comparison import Comparison
+from cpts_analysis.core.formatting import format_number, format_percent
+from cpts_analysis.report.tables import formatted
+
+
+def format_share(value: object) -> str:
+    """A part of a commune's population (0.4 → 40,0 %; whole shares without decimals)."""
+    share = pd.to_numeric(value)
+    return format_percent(share, 0 if share in (0, 1) else 1)
+
+
+def _number(value: object) -> str:
+    return format_number(pd.to_numeric(value))
+
+
+def shared_table(result: Comparison) -> pd.DataFrame | HTML:
+    """Communes split between CPTS (``part`` column of the registry), with each CPTS's share."""
+    if result.shared.empty:
+        return HTML("<p>Aucune commune n'est partagée entre CPTS du territoire.</p>")
+    names = result.cpts.set_index("cpts_id")["nom"]
+    return formatted(
+        result.shared.assign(cpts=result.shared["cpts_id"].map(names)),
+        {
+            "code_commune": ("Code commune", None),
+            "nom": ("Commune", None),
+            "cpts": ("CPTS", None),
+            "part": ("Part", format_share),
+            "population": ("Population de la commune", _number),
+            "population_cpts": ("Population attribuée", _number),
+        },
+    )

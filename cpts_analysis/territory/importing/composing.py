@@ -1,0 +1,223 @@
+"""From a flat list to registry tables: resolve communes, group CPTS, settle shared cities.
+
+The output is the ``template`` format: deterministic ``cpts_id`` (department of most of the
+CPTS's communes, then the order of first appearance), ``statut`` ``projet``, no date, no
+mission. Nothing is guessed: unresolved rows are listed, never matched to a likely commune.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from cpts_analysis.core.errors import Problem
+from cpts_analysis.territory.communes import cities_with_arrondissements, load_communes
+from cpts_analysis.territory.importing.matching import CommuneMatcher, Resolution, former_name
+from cpts_analysis.territory.importing.names import name_key
+from cpts_analysis.territory.importing.source import FlatTable
+
+
+@dataclass
+class ImportResult:
+    """Registry tables (text) and what the import did, for the summary and the JSON contract."""
+
+    tables: dict[str, pd.DataFrame]
+    rows: int
+    by_code: int
+    by_name: int
+    historical: list[dict[str, Any]]
+    unresolved: list[dict[str, Any]]
+    shared: list[dict[str, Any]]
+    duplicates: int
+    reasons: list[str] = field(default_factory=list)  # why each unresolved row is, in order
+    historical_labels: list[str] = field(default_factory=list)  # old → new, with both names
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def cpts(self) -> int:
+        return len(self.tables["cpts"])
+
+    @property
+    def communes(self) -> int:
+        return int(self.tables["communes"]["code_commune"].nunique())
+
+    def payload(self) -> dict[str, Any]:
+        """The ``--format json`` contract of ``cpts-analysis import`` (keys fixed)."""
+        return {
+            "cpts": self.cpts,
+            "communes": self.communes,
+            "historical": self.historical,
+            "by_name": self.by_name,
+            "unresolved": self.unresolved,
+            "shared": self.shared,
+        }
+
+
+def resolve_rows(table: FlatTable, matcher: CommuneMatcher) -> tuple[pd.DataFrame, list[Problem]]:
+    """Every row with its resolution (``kind``, ``code``, ``candidates``, ``note``)."""
+    rows = table.rows.copy()
+    warnings = []
+    blank_cpts = rows["cpts"] == ""
+    if blank_cpts.any():  # merged cells: the name is only on the first row of its group
+        rows["cpts"] = rows["cpts"].where(~blank_cpts).ffill().fillna("")
+        lines = ", ".join(str(n) for n in rows.loc[blank_cpts, "ligne"].head(10))
+        warnings.append(
+            Problem(
+                table.label,
+                f"{int(blank_cpts.sum())} ligne(s) sans CPTS (cellules fusionnées ?) rattachées "
+                f"à la CPTS de la ligne précédente (lignes {lines}…)",
+                field=table.columns["cpts"],
+                severity="warning",
+            )
+        )
+    no_commune = rows["commune"] == ""
+    for row in rows[no_commune].itertuples():
+        warnings.append(
+            Problem(
+                table.label,
+                f"ligne sans commune pour « {row.cpts} » : ignorée",
+                row=int(row.ligne),
+                field=table.columns["commune"],
+                severity="warning",
+            )
+        )
+    rows = rows[~no_commune & (rows["cpts"] != "")].reset_index(drop=True)
+    deps = {text: matcher.departement(text) for text in rows["departement"].unique() if text}
+    cache: dict[tuple[str, str | None], Resolution] = {}
+    found = []
+    for value, dep in zip(rows["commune"], rows["departement"].map(deps), strict=True):
+        key = (value, None if pd.isna(dep) else dep)
+        if key not in cache:
+            cache[key] = matcher.resolve(*key)
+        found.append(cache[key])
+    rows["kind"] = [r.kind for r in found]
+    rows["code"] = [r.code for r in found]
+    rows["candidates"] = [list(r.candidates) for r in found]
+    rows["note"] = [r.note for r in found]
+    return rows, warnings
+
+
+def drop_split_cities(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """A CPTS listing Paris, Lyon or Marseille with some of its arrondissements means those
+    arrondissements: the city is dropped for that CPTS (a city listed alone stays whole)."""
+    communes = load_communes().set_index("code")
+    parents = communes["commune_parent"].dropna()
+    cities = cities_with_arrondissements()
+    arm = rows.assign(parent=rows["code"].map(parents)).dropna(subset=["parent"])
+    with_arm = set(zip(arm["cpts_key"], arm["parent"], strict=True))
+    pairs = zip(rows["cpts_key"], rows["code"], strict=True)
+    drop = pd.Series([(k, c) in with_arm for k, c in pairs], index=rows.index)
+    drop &= rows["code"].isin(cities)
+    warnings = [
+        Problem(
+            label,
+            f"« {r.commune} » : {communes.loc[r.code, 'nom']} ({r.code}) listée avec certains de "
+            "ses arrondissements pour "
+            f"« {r.cpts} » : la ville est retirée de cette CPTS, seuls ses arrondissements "
+            "sont gardés",
+            row=int(r.ligne),
+            severity="warning",
+        )
+        for r in rows[drop].itertuples()
+    ]
+    return rows[~drop], warnings
+
+
+def equal_part(count: int) -> str:
+    """1 / count, rounded down to 6 decimals so the parts never add up to more than 1."""
+    return f"{math.floor(1_000_000 / count) / 1_000_000:.6f}".rstrip("0")
+
+
+def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False) -> ImportResult:
+    """The registry tables for ``table``; unresolved rows are listed and left out."""
+    rows, warnings = resolve_rows(table, matcher)
+    unresolved = rows[rows["kind"] == "unresolved"]
+    resolved = rows[rows["kind"] != "unresolved"].copy()
+    resolved["cpts_key"] = resolved["cpts"].map(name_key)
+    names = resolved.drop_duplicates("cpts_key").set_index("cpts_key")["cpts"]
+    resolved, dropped = drop_split_cities(resolved, table.label)
+    warnings += dropped
+    twice = resolved.duplicated(["cpts_key", "code"])
+    members = resolved[~twice].copy()
+
+    counts = members.groupby("code")["cpts_key"].transform("nunique")
+    shared_rows = members[counts > 1]
+    shared = [
+        {"code": code, "cpts": [names[k] for k in group["cpts_key"]]}
+        for code, group in shared_rows.groupby("code", sort=True)
+    ]
+    for code, group in shared_rows.groupby("code", sort=True) if equal_parts else ():
+        if (group["part"] != "").any():
+            continue  # parts given in the source are kept as they are
+        part = equal_part(len(group))
+        members.loc[group.index, "part"] = part
+        warnings.append(
+            Problem(
+                table.label,
+                f"{matcher.label(code)} partagée à parts égales ({part.replace('.', ',')}) "
+                f"entre {', '.join(f'« {names[k]} »' for k in group['cpts_key'])}",
+                severity="warning",
+            )
+        )
+
+    deps = members["code"].map(matcher.deps)
+    majority = (
+        members.assign(dep=deps)
+        .groupby(["cpts_key", "dep"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["cpts_key", "n", "dep"], ascending=[True, False, True])
+        .drop_duplicates("cpts_key")
+        .set_index("cpts_key")["dep"]
+    )
+    order = list(dict.fromkeys(members["cpts_key"]))
+    numbers: dict[str, int] = {}
+    ids = {}
+    for key in order:
+        dep = majority[key]
+        numbers[dep] = numbers.get(dep, 0) + 1
+        ids[key] = f"CPTS-{dep}-{numbers[dep]:02d}"
+    cpts = pd.DataFrame(
+        {
+            "cpts_id": [ids[k] for k in order],
+            "nom": [names[k] for k in order],
+            "departement": [majority[k] for k in order],
+            "date_signature": "",
+            "statut": "projet",
+        }
+    )
+    communes = pd.DataFrame(
+        {
+            "cpts_id": members["cpts_key"].map(ids),
+            "code_commune": members["code"],
+            "part": members["part"],
+        }
+    ).sort_values(["cpts_id", "code_commune"], ignore_index=True)
+    historical = rows[rows["kind"] == "historical"]
+    return ImportResult(
+        tables={"cpts": cpts.sort_values("cpts_id", ignore_index=True), "communes": communes},
+        rows=len(rows),
+        by_code=int((rows["kind"] == "code").sum()),
+        by_name=int((rows["kind"] == "name").sum()),
+        historical=[
+            {"row": int(r.ligne), "value": r.commune, "code": r.code}
+            for r in historical.itertuples()
+        ],
+        unresolved=[
+            {"row": int(r.ligne), "value": r.commune, "candidates": list(r.candidates)}
+            for r in unresolved.itertuples()
+        ],
+        shared=shared,
+        duplicates=int(twice.sum()),
+        reasons=list(unresolved["note"]),
+        historical_labels=[
+            f"{r.commune} ({former_name(matcher, r.commune.strip()) or 'nom inconnu'}) → "
+            f"{matcher.label(r.code)}"
+            for r in historical.itertuples()
+        ],
+        warnings=warnings,
+    )

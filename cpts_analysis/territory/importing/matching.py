@@ -1,0 +1,147 @@
+"""Resolving what a flat list puts in its commune column: a code, a former code, or a name.
+
+No guess: a name is resolved only when exactly one current commune answers it (within the
+row's department when known); otherwise the row stays unresolved with up to three candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from cpts_analysis.territory.communes import (
+    load_commune_history,
+    load_communes,
+    load_departements,
+)
+from cpts_analysis.territory.importing.names import name_key, split_department_hint
+
+_CODE = re.compile(r"\d{4,5}|2[AB]\d{3}", re.IGNORECASE)
+MAX_CANDIDATES = 3
+FUZZY_CUTOFF = 70  # rapidfuzz ratio (0–100); below it a suggestion is more noise than help
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one commune cell was read: ``kind`` is ``code``, ``historical``, ``name`` or
+    ``unresolved``; ``code`` the current commune or arrondissement (None if unresolved)."""
+
+    kind: str
+    code: str | None
+    candidates: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class _Names:
+    """Name key → current codes, one map per source, most authoritative first."""
+
+    current: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    delegated: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    former: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def tiers(self) -> tuple[dict[str, set[str]], ...]:
+        return self.current, self.delegated, self.former
+
+
+class CommuneMatcher:
+    """Index of current communes, arrondissements, communes déléguées / associées and former
+    communes (COG 2025 and the INSEE history shipped in ``data/``)."""
+
+    def __init__(self) -> None:
+        communes = load_communes()
+        self.names = communes.set_index("code")["nom"]
+        self.deps = communes.set_index("code")["dep"]
+        history = load_commune_history()
+        current = set(communes["code"])
+        self.former = history[~history["code_ancien"].isin(current)].set_index("code_ancien")
+        self.by_dep: dict[str | None, _Names] = defaultdict(_Names)
+        for code, name in zip(communes["code"], communes["nom"], strict=True):
+            self._add("current", name, code)
+        named = history.dropna(subset=["nom_ancien"])
+        for name, code, kind in zip(named["nom_ancien"], named["code"], named["type"], strict=True):
+            self._add("former" if kind == "ancienne" else "delegated", name, code)
+        departements = load_departements()
+        self.departements = set(departements["code"])
+        self.departement_names = {
+            name_key(n): c for n, c in zip(departements["nom"], departements["code"], strict=True)
+        }
+
+    def _add(self, tier: str, name: str, code: str) -> None:
+        key = name_key(name)
+        for scope in (self.deps[code], None):
+            getattr(self.by_dep[scope], tier)[key].add(code)
+
+    def departement(self, text: str) -> str | None:
+        """A department cell as a code: ``6``, ``06``, ``2a`` or ``Alpes-Maritimes``."""
+        value = text.strip().upper()
+        if value.isdigit() and len(value) == 1:
+            value = f"0{value}"
+        if value in self.departements:
+            return value
+        return self.departement_names.get(name_key(text))
+
+    def label(self, code: str) -> str:
+        return f"{code} {self.names[code]} ({self.deps[code]})"
+
+    def resolve(self, value: str, departement: str | None = None) -> Resolution:
+        text = value.strip()
+        if _CODE.fullmatch(text):
+            return self._code(text.upper())
+        name, hint = split_department_hint(text)
+        scope = departement or (hint if hint in self.departements else None)
+        return self._name(name_key(name), scope)
+
+    def _code(self, code: str) -> Resolution:
+        note = ""
+        if len(code) == 4:
+            code, note = f"0{code}", f"zéro initial ajouté : {code} → 0{code}"
+        if code in self.names.index:
+            return Resolution("code", code, note=note)
+        if code in self.former.index:
+            return Resolution("historical", str(self.former.loc[code, "code"]), note=note)
+        return Resolution("unresolved", None, note="code Insee inconnu")
+
+    def _name(self, key: str, scope: str | None) -> Resolution:
+        found = self._exact(key, scope)
+        if found is not None:
+            return found
+        if scope is not None:  # maybe the department column is wrong: suggest, never pick
+            elsewhere = self._exact(key, None)
+            if elsewhere is not None:
+                labels = elsewhere.candidates or (self.label(str(elsewhere.code)),)
+                return Resolution("unresolved", None, labels, "hors du département indiqué")
+        return Resolution("unresolved", None, self._close(key, scope), "nom inconnu")
+
+    def _exact(self, key: str, scope: str | None) -> Resolution | None:
+        """The first tier (current, delegated, former names) that knows ``key``, if any."""
+        names = self.by_dep.get(scope)
+        for tier in names.tiers() if names else ():
+            codes = tier.get(key, set())
+            if len(codes) == 1:
+                return Resolution("name", next(iter(codes)))
+            if codes:
+                labels = tuple(self.label(c) for c in sorted(codes)[:MAX_CANDIDATES])
+                return Resolution("unresolved", None, labels, "nom ambigu")
+        return None
+
+    def _close(self, key: str, scope: str | None) -> tuple[str, ...]:
+        names = self.by_dep.get(scope) or self.by_dep[None]
+        pool = {k: codes for tier in reversed(names.tiers()) for k, codes in tier.items()}
+        found = process.extract(
+            key, list(pool), scorer=fuzz.ratio, limit=MAX_CANDIDATES, score_cutoff=FUZZY_CUTOFF
+        )
+        codes = dict.fromkeys(c for match, *_ in found for c in sorted(pool[match]))
+        return tuple(self.label(c) for c in list(codes)[:MAX_CANDIDATES])
+
+
+def former_name(matcher: CommuneMatcher, code: str) -> str | None:
+    """The recorded name of a former code, if the history gives one."""
+    if code not in matcher.former.index:
+        return None
+    name = matcher.former.loc[code, "nom_ancien"]
+    return None if pd.isna(name) else str(name)
