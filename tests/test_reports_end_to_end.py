@@ -40,6 +40,7 @@ JOBS = [
     ("scenarios", "departement:42"),
     ("profil_cpts", "ARA-42-01"),
 ]
+AMOUNT = re.compile(r"\d{1,3}(?:\u202f\d{3})+(?:,\d\d)?\u202f€")  # 11 932 716,50 €, U+202F
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -96,7 +97,7 @@ def test_html_is_french_self_contained_and_escaped(reports):
         encoding="utf-8"
     )
     assert '<html lang="fr"' in html
-    assert re.search(r"\d{1,3}(?: \d{3})+ €", html)  # amounts like 11 932 716,50 €
+    assert AMOUNT.search(html)  # amounts like 11 932 716,50 €
     assert "Montants non confirmés" in html and "Carte des territoires des CPTS" in html
     assert "<script src" not in html and "cdnjs" not in html
     assert "injected-parameters" not in html and "volet_snp_supplementaire" not in html
@@ -139,7 +140,7 @@ def test_report_in_real_browser(reports, browser):
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
     assert len(images) >= 5 and all(done and width > 0 for done, width in images)
     text = page.inner_text("body")
-    assert re.search(r"\d{1,3}(?: \d{3})+ €", text) and "Taux de couverture" in text
+    assert AMOUNT.search(text) and "Taux de couverture" in text
     assert "Carte des territoires des CPTS" in text
     toc = page.eval_on_selector_all("nav a[href^='#']", "els => els.length")
     assert toc >= 8

@@ -21,7 +21,7 @@ from cpts_analysis.analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.core.formatting import format_date, format_euros, format_number, format_percent
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.sidecars import save_sidecars
-from cpts_analysis.report.tables import formatted, group_label, status_label
+from cpts_analysis.report.tables import formatted, group_label, labelled_rows, status_label
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.deployment import STATE_LABELS
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
@@ -72,7 +72,7 @@ def headline_table(result: Comparison) -> pd.DataFrame:
         ("Règles ACI appliquées", result.rule_set.describe_period()),
         ("Date de référence", format_date(result.date)),
     ]
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"]).set_index("Indicateur")
+    return labelled_rows(pd.DataFrame(rows, columns=["Indicateur", "Valeur"]))
 
 
 def cpts_table(result: Comparison) -> pd.DataFrame:
@@ -247,7 +247,7 @@ def profile_summary(profile: Profile) -> pd.DataFrame:
                 "référence, missions socles démarrant à leur date limite",
             )
         )
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"]).set_index("Indicateur")
+    return labelled_rows(pd.DataFrame(rows, columns=["Indicateur", "Valeur"]))
 
 
 def years_table(profile: Profile) -> pd.DataFrame:
@@ -293,9 +293,9 @@ def variable_table(profile: Profile) -> pd.DataFrame:
 
 def overrides_table(profile: Profile) -> pd.DataFrame:
     if profile.overrides.empty:
-        return pd.DataFrame(
-            {"Montants locaux": ["aucun : montants nationaux appliqués"]}
-        ).set_index("Montants locaux")
+        return labelled_rows(
+            pd.DataFrame({"Montants locaux": ["aucun : montants nationaux appliqués"]})
+        )
     return formatted(
         profile.overrides.assign(mission=profile.overrides["mission"].map(group_label)),
         {

@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import matplotlib.colors
+import matplotlib.patches
+import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.collections import PathCollection
@@ -20,11 +23,14 @@ from matplotlib.ticker import FuncFormatter
 
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
-from cpts_analysis.report.tables import group_label
+from cpts_analysis.report.placement import spread
+from cpts_analysis.report.tables import group_label, sort_key
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))
 PALETTE = matplotlib.colormaps["tab20"].colors
+# Territory colours: tab20 without its two greys, which would read as white zones.
+TERRITORY_COLOURS = [c for i, c in enumerate(PALETTE) if i not in (14, 15)]
 
 
 def _figure(width: float = 10, height: float = 5) -> tuple[Figure, matplotlib.axes.Axes]:
@@ -142,6 +148,76 @@ def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Tim
     return figure
 
 
+COMPACT_ABOVE = 25
+"""Beyond this many CPTS, the deployment is a CPTS × mission grid: a timeline would be a wall."""
+GRID_ROWS = 36  # CPTS per column of the grid, so that 70+ CPTS fit on one screen
+GRID_STATES = {  # deployment state → (legend label, colour, mark for black-and-white prints)
+    "en_cours": ("démarrée dans les délais", "#74c476", ""),
+    "demarree_en_retard": ("démarrée en retard", "#fd8d3c", "!"),
+    "en_retard": ("non démarrée, délai dépassé", "#de2d26", "✕"),
+    "a_venir": ("pas encore due", "#e0e0e0", ""),
+}
+
+
+def deployment_chart(deployment: pd.DataFrame, names: pd.Series, date: pd.Timestamp) -> Figure:
+    """The timeline for a few CPTS; above ``COMPACT_ABOVE``, the compact grid."""
+    if deployment["cpts_id"].nunique() > COMPACT_ABOVE:
+        return deployment_grid(deployment, names)
+    return deployment_timeline(deployment, names, date)
+
+
+def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
+    """One cell per CPTS and socle mission, coloured by its state on the reference date.
+
+    CPTS are listed alphabetically in columns of at most ``GRID_ROWS``; the legend counts the
+    cells of each state.
+    """
+    socle = deployment[deployment["date_limite_demarrage"].notna()]
+    missions = list(dict.fromkeys(socle["mission"]))
+    cpts_ids = sorted(socle["cpts_id"].unique(), key=lambda c: sort_key(names.get(c, c)))
+    states = socle.pivot(index="cpts_id", columns="mission", values="etat")
+    states = states.reindex(index=cpts_ids, columns=missions)
+    codes = {state: i for i, state in enumerate(GRID_STATES)}
+    panels = max(1, -(-len(cpts_ids) // GRID_ROWS))
+    rows = -(-len(cpts_ids) // panels)
+    figure = Figure(figsize=(4.6 * panels, 0.21 * rows + 1.9), dpi=90, layout="constrained")
+    colours = matplotlib.colors.ListedColormap([c for _, c, _ in GRID_STATES.values()])
+    for index, axes in enumerate(figure.subplots(1, panels, squeeze=False)[0]):
+        chunk = states.iloc[index * rows : (index + 1) * rows]
+        grid = chunk.apply(lambda column: column.map(codes)).to_numpy(dtype=float)
+        axes.pcolormesh(
+            grid, cmap=colours, vmin=-0.5, vmax=len(codes) - 0.5, edgecolors="white", linewidth=1
+        )
+        for (y, x), state in np.ndenumerate(chunk.to_numpy()):
+            mark = GRID_STATES.get(state, ("", "", ""))[2]
+            if mark:
+                axes.text(x + 0.5, y + 0.5, mark, ha="center", va="center", fontsize=7)
+        axes.set_xlim(0, len(missions))
+        axes.set_ylim(rows, 0)
+        axes.set_yticks(
+            [y + 0.5 for y in range(len(chunk))], [names.get(c, c) for c in chunk.index]
+        )
+        axes.set_xticks([x + 0.5 for x in range(len(missions))], map(group_label, missions))
+        axes.tick_params(axis="both", length=0, labelsize=8)
+        axes.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
+        for label in axes.get_xticklabels():
+            label.set(rotation=35, ha="left", rotation_mode="anchor")
+        axes.set_frame_on(False)
+    counts = socle["etat"].value_counts()
+    figure.legend(
+        handles=[
+            matplotlib.patches.Patch(color=colour, label=f"{label} ({counts.get(state, 0)})")
+            for state, (label, colour, _) in GRID_STATES.items()
+        ],
+        loc="outside lower center",
+        ncols=len(GRID_STATES),
+        fontsize="small",
+        frameon=False,
+    )
+    figure.suptitle("Missions socles au regard du calendrier de déploiement (cellules : CPTS × mission)")
+    return figure
+
+
 def _path(geometry: shapely.Geometry) -> MplPath:
     """A (multi)polygon with its holes as one matplotlib path."""
     vertices, codes = [], []
@@ -167,9 +243,25 @@ def territory_map(
     overlap: pd.DataFrame,
     outline: shapely.Geometry,
 ) -> Figure:
-    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline."""
-    figure, axes = _figure(9, 9)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(contours))]
+    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline.
+
+    A single CPTS is named on the map. Several are numbered (in alphabetical order) with
+    markers that never overlap (:mod:`~cpts_analysis.report.placement`), a leader line joining
+    a marker pushed aside to its territory, and named in a legend beside the map: names
+    written on the map would pile up wherever territories are small (cities, valleys).
+    """
+    several = len(contours) > 1
+    minx, miny, maxx, maxy = outline.bounds
+    height = min(10.0, 8.5 * (maxy - miny) / 0.7 / max(maxx - minx, 1e-9) + 0.8)
+    if several:
+        rows = -(-len(contours) // -(-len(contours) // GRID_ROWS))
+        figure = Figure(figsize=(13, max(height, 0.2 * rows + 0.8)), dpi=90, layout="constrained")
+        axes, legend = figure.subplots(1, 2, width_ratios=[8.5, 4.5])
+    else:
+        figure, axes = _figure(9, 9)
+    contours = contours.assign(nom=contours["cpts_id"].map(lambda c: names.get(c, c)))
+    contours = contours.sort_values("nom", key=lambda s: s.map(sort_key), ignore_index=True)
+    colours = [TERRITORY_COLOURS[i % len(TERRITORY_COLOURS)] for i in range(len(contours))]
     _layer(
         axes,
         contours["geometry"],
@@ -183,12 +275,6 @@ def territory_map(
         axes, overlap["geometry"], facecolors="none", edgecolors="red", hatch="///", linewidths=0.8
     )
     _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
-    for row in contours.itertuples():
-        point = row.geometry.representative_point()
-        axes.annotate(
-            names.get(row.cpts_id, row.cpts_id), (point.x, point.y), fontsize=6, ha="center"
-        )
-    minx, miny, maxx, maxy = outline.bounds
     axes.set_xlim(minx, maxx)
     axes.set_ylim(miny, maxy)
     axes.set_aspect(1 / 0.7)  # ~cos(45°): keeps France's shape in lon/lat
@@ -196,7 +282,56 @@ def territory_map(
     axes.set_title(
         "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
     )
+    points = [g.representative_point() for g in contours["geometry"]]
+    if several:
+        _numbered_markers(figure, axes, [(p.x, p.y) for p in points])
+        _name_legend(legend, contours["nom"].tolist())
+    else:
+        for point, name in zip(points, contours["nom"], strict=True):
+            axes.annotate(name, (point.x, point.y), fontsize=8, ha="center")
     return figure
+
+
+MARKER_PX = 17  # marker diameter for two digits at 7 pt, 90 dpi, with a small gap
+
+
+def _numbered_markers(figure: Figure, axes: matplotlib.axes.Axes, anchors: list) -> None:
+    """Markers 1…n on ``anchors`` (data coordinates), spread apart in screen pixels."""
+    figure.draw_without_rendering()  # fixes the constrained layout, hence the data→pixel map
+    pixels = axes.transData.transform(anchors)
+    placed = axes.transData.inverted().transform(spread(pixels, MARKER_PX))
+    for number, (anchor, position) in enumerate(zip(anchors, placed, strict=True), 1):
+        moved = not np.allclose(anchor, position)
+        axes.annotate(
+            str(number),
+            anchor,
+            xytext=position,
+            fontsize=7,
+            ha="center",
+            va="center",
+            bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "black", "lw": 0.6},
+            arrowprops={"arrowstyle": "-", "lw": 0.6, "shrinkA": 0, "shrinkB": 0}
+            if moved
+            else None,
+            in_layout=False,
+        )
+
+
+def _name_legend(axes: matplotlib.axes.Axes, labels: list[str]) -> None:
+    """Numbered names in columns of at most ``GRID_ROWS`` lines."""
+    axes.set_axis_off()
+    columns = max(1, -(-len(labels) // GRID_ROWS))
+    rows = -(-len(labels) // columns)
+    for index, label in enumerate(labels):
+        column, row = divmod(index, rows)
+        axes.text(
+            column / columns,
+            1 - row / max(rows, GRID_ROWS),
+            f"{index + 1:>2}  {label}",
+            transform=axes.transAxes,
+            fontsize=7.5 if columns > 1 else 8.5,
+            va="top",
+        )
 
 
 def coverage_bars(cover: pd.DataFrame) -> Figure:

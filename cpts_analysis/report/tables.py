@@ -6,6 +6,7 @@ the rules, funding and schedule modules produced.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 
 import pandas as pd
@@ -33,6 +34,13 @@ TIER_COLUMNS = ["Taille 1", "Taille 2", "Taille 3", "Taille 4"]
 def group_label(group: str) -> str:
     missions = catalogue()
     return missions[group].short_label if group in missions else GROUP_LABELS.get(group, group)
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as a French reader expects it: ``Église`` near ``Eau``, ``de`` near
+    ``De``, not after ``Z``."""
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def status_label(status: str | None) -> str:
@@ -140,7 +148,7 @@ def formatted(
 ) -> pd.DataFrame:
     """Display copy: ``columns`` maps each kept column to (French label, formatter or None).
 
-    The first column becomes the index, so reports show no meaningless row numbers.
+    The first column becomes the row labels (see :func:`labelled_rows`).
     """
     shown = pd.DataFrame(
         {
@@ -150,7 +158,17 @@ def formatted(
             for column, (label, fmt) in columns.items()
         }
     )
-    return shown.set_index(shown.columns[0])
+    return labelled_rows(shown)
+
+
+def labelled_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The first column as row labels, its title in the header row's corner.
+
+    Reports then show no meaningless row numbers, and pandas draws one header row: a named
+    index would add a second one, empty but for that name.
+    """
+    first = table.columns[0]
+    return table.set_index(first).rename_axis(index=None, columns=first)
 
 
 def _missing(value: object) -> bool:
