@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cpts_analysis.cli.arguments import iso_date, positive
+from cpts_analysis.cli.arguments import Parser, iso_date, positive
 from cpts_analysis.core.paths import REPORTS_DIR
 
 if TYPE_CHECKING:
@@ -25,13 +26,35 @@ EXIT_REPORT_FAILED = 1
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``report`` and ``batch`` to the CLI's subparsers (each sets ``handler``)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
-        "--registry", type=Path, default=None, metavar="PATH", help="registre des CPTS"
+        "--registry",
+        type=Path,
+        default=None,
+        metavar="CHEMIN",
+        help="registre des CPTS : dossier de CSV ou classeur .xlsx "
+        "(défaut : registre illustratif data/exemple_ara)",
     )
-    common.add_argument("--date", type=iso_date, default=None, help="date des règles, AAAA-MM-JJ")
     common.add_argument(
-        "--out", type=Path, default=REPORTS_DIR, metavar="DIR", help="dossier des rapports"
+        "--date",
+        type=iso_date,
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="date de référence des règles et du déploiement, ex. 2025-06-01 "
+        "(défaut : aujourd'hui)",
+    )
+    common.add_argument(
+        "--out",
+        type=Path,
+        default=REPORTS_DIR,
+        metavar="DOSSIER",
+        help="dossier où écrire les rapports (défaut : reports/ du projet)",
+    )
+    common.add_argument(
+        "--pdf",
+        action="store_true",
+        help="écrire aussi report.pdf (A4, pages numérotées), imprimé par Chromium ; "
+        "demande l'option pdf du paquet : pip install 'cpts-analysis[pdf]'",
     )
 
     report = subparsers.add_parser(
@@ -41,9 +64,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--territory",
         required=True,
         metavar="CODE",
-        help="département, région (departement:84, region:84) ou identifiant de CPTS",
+        help="département, région ou identifiant de CPTS, ex. 42, departement:42, region:84, "
+        "ARA-42-01",
     )
-    report.add_argument("--notebook", default=None, metavar="NAME", help="modèle de rapport")
+    report.add_argument(
+        "--notebook",
+        default=None,
+        metavar="MODÈLE",
+        help="modèle de rapport (dossier notebooks/) : comparaison_territoriale (défaut), "
+        "scenarios, ou profil_cpts avec un identifiant de CPTS pour --territory",
+    )
     report.set_defaults(handler=cmd_report, exit_on_error=EXIT_REPORT_FAILED)
 
     batch = subparsers.add_parser(
@@ -59,15 +89,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers",
         type=positive(int),
         default=os.cpu_count() or 1,
-        help="processus de calcul en parallèle (défaut : nombre de cœurs)",
+        metavar="N",
+        help="rapports calculés en parallèle (défaut : nombre de cœurs)",
     )
-    batch.add_argument("--only-failed", action="store_true", help="relancer les échecs seuls")
+    batch.add_argument(
+        "--only-failed",
+        action="store_true",
+        help="ne relancer que les rapports en échec au lot précédent (manifest.json)",
+    )
     batch.add_argument(
         "--timeout",
         type=positive(float),
         default=DEFAULT_TIMEOUT_S,
-        metavar="S",
-        help="durée maximale d'un rapport, en secondes",
+        metavar="SECONDES",
+        help=f"durée maximale d'un rapport, au-delà il est interrompu "
+        f"(défaut : {DEFAULT_TIMEOUT_S:g})",
     )
     batch.set_defaults(handler=cmd_batch, exit_on_error=EXIT_REPORT_FAILED)
 
@@ -79,6 +115,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.registry is not None and args.registry.exists():
         load_registry(args.registry)  # every registry problem at once, before any kernel starts
+    if not _pdf_ready(args):
+        return EXIT_REPORT_FAILED
     job = jobs.report_job(
         args.notebook or jobs.DEFAULT_NOTEBOOK,
         args.territory,
@@ -86,12 +124,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.date.isoformat() if args.date else None,
     )
     result = run_report(
-        job.notebook, job.parameters, args.out, DEFAULT_TIMEOUT_S, slug=job.slug, label=job.label
+        job.notebook,
+        job.parameters,
+        args.out,
+        DEFAULT_TIMEOUT_S,
+        slug=job.slug,
+        label=job.label,
+        pdf=args.pdf,
     )
     if not result.ok:
         _print_failure(result)
         return EXIT_REPORT_FAILED
     print(result.outputs["html"])
+    if args.pdf:
+        print(result.outputs["pdf"])
     return 0
 
 
@@ -99,12 +145,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from cpts_analysis.report import jobs
     from cpts_analysis.report.batch import run_batch
 
+    if not _pdf_ready(args):
+        return EXIT_REPORT_FAILED
+    todo = jobs.batch_jobs(
+        args.by,
+        args.registry or jobs.DEFAULT_REGISTRY,
+        args.date.isoformat() if args.date else None,
+    )
     batch = run_batch(
-        jobs.batch_jobs(
-            args.by,
-            args.registry or jobs.DEFAULT_REGISTRY,
-            args.date.isoformat() if args.date else None,
-        ),
+        [replace(job, pdf=args.pdf) for job in todo],
         args.out,
         workers=args.workers,
         timeout=args.timeout,
@@ -119,6 +168,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for result in batch.failed:
         _print_failure(result)
     return EXIT_REPORT_FAILED if batch.any_failed else 0
+
+
+def _pdf_ready(args: argparse.Namespace) -> bool:
+    """With ``--pdf``, check the browser first: its absence fails at once, not per report."""
+    from cpts_analysis.report.pdf import PdfUnavailable, check_available
+
+    if not args.pdf:
+        return True
+    try:
+        check_available()
+    except PdfUnavailable as exc:
+        sys.stderr.write(f"cpts-analysis: erreur : {exc}\n")
+        return False
+    return True
 
 
 def _print_failure(result: ReportResult) -> None:

@@ -19,11 +19,11 @@ from matplotlib.collections import PathCollection
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
-from cpts_analysis.report.placement import spread
+from cpts_analysis.report.map_labels import LEGEND_ROWS, name_legend, numbered_markers
 from cpts_analysis.report.tables import group_label, sort_key
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
@@ -57,24 +57,51 @@ def mission_colours(missions: list[str]) -> dict[str, tuple]:
 
 
 def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]) -> Figure:
-    """Stacked bars: the running contract year's funding of each CPTS, by mission."""
+    """Stacked bars: the running contract year's funding of each CPTS by mission, largest
+    first; above ``COMPACT_ABOVE`` CPTS, in columns side by side on one scale."""
     table = current.pivot_table(index="cpts_id", columns="mission", values="amount", aggfunc="sum")
     table = table.reindex(columns=[m for m in order if m in table.columns]).fillna(0)
-    table = table.loc[table.sum(axis=1).sort_values().index]
-    figure, axes = _figure(10, max(3, 0.32 * len(table) + 1.5))
-    left = pd.Series(0.0, index=table.index)
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    compact = len(table) > COMPACT_ABOVE
+    panels, rows = _columns(len(table)) if compact else (1, len(table))
+    figure = Figure(
+        figsize=(6.2 * panels if compact else 10, max(3, (0.21 if compact else 0.32) * rows + 1.8)),
+        dpi=90,
+        layout="constrained",
+    )
     colours = mission_colours(order)
-    labels = table.index.map(names)
-    for mission in table.columns:
-        axes.barh(
-            labels, table[mission], left=left, color=colours[mission], label=group_label(mission)
-        )
-        left += table[mission]
-    axes.xaxis.set_major_formatter(EUROS)
-    axes.set_xlabel("Financement de l'année de contrat en cours")
-    axes.legend(loc="lower right", fontsize="small")
-    axes.set_title("Financement annuel par mission")
+    for index, axes in enumerate(figure.subplots(1, panels, sharex=True, squeeze=False)[0]):
+        chunk = table.iloc[index * rows : (index + 1) * rows]
+        left = pd.Series(0.0, index=chunk.index)
+        for mission in chunk.columns:
+            axes.barh(
+                chunk.index.map(names),
+                chunk[mission],
+                left=left,
+                color=colours[mission],
+                label=group_label(mission),
+            )
+            left += chunk[mission]
+        axes.set_ylim(rows - 0.5, -0.5)  # largest on top, same bar height in every column
+        axes.tick_params(axis="y", labelsize=8 if compact else "medium")
+        axes.xaxis.set_major_locator(MaxNLocator(4 if compact else 8))  # amounts never collide
+        axes.xaxis.set_major_formatter(EUROS)
+        axes.set_xlabel("Financement de l'année de contrat en cours")
+    figure.legend(
+        *axes.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=4,
+        fontsize="small",
+        frameon=False,
+    )
+    figure.suptitle("Financement annuel par mission")
     return figure
+
+
+def _columns(count: int) -> tuple[int, int]:
+    """(columns, rows per column) to list ``count`` CPTS in columns of at most ``GRID_ROWS``."""
+    columns = max(1, -(-count // GRID_ROWS))
+    return columns, -(-count // columns)
 
 
 def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
@@ -178,8 +205,7 @@ def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
     states = socle.pivot(index="cpts_id", columns="mission", values="etat")
     states = states.reindex(index=cpts_ids, columns=missions)
     codes = {state: i for i, state in enumerate(GRID_STATES)}
-    panels = max(1, -(-len(cpts_ids) // GRID_ROWS))
-    rows = -(-len(cpts_ids) // panels)
+    panels, rows = _columns(len(cpts_ids))
     figure = Figure(figsize=(4.6 * panels, 0.21 * rows + 1.9), dpi=90, layout="constrained")
     colours = matplotlib.colors.ListedColormap([c for _, c, _ in GRID_STATES.values()])
     for index, axes in enumerate(figure.subplots(1, panels, squeeze=False)[0]):
@@ -214,7 +240,9 @@ def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
         fontsize="small",
         frameon=False,
     )
-    figure.suptitle("Missions socles au regard du calendrier de déploiement (cellules : CPTS × mission)")
+    figure.suptitle(
+        "Missions socles au regard du calendrier de déploiement (cellules : CPTS × mission)"
+    )
     return figure
 
 
@@ -246,7 +274,7 @@ def territory_map(
     """CPTS territories (colours), white zones (grey), overlaps (red), territory outline.
 
     A single CPTS is named on the map. Several are numbered (in alphabetical order) with
-    markers that never overlap (:mod:`~cpts_analysis.report.placement`), a leader line joining
+    markers that never overlap (:mod:`~cpts_analysis.report.map_labels`), a leader line joining
     a marker pushed aside to its territory, and named in a legend beside the map: names
     written on the map would pile up wherever territories are small (cities, valleys).
     """
@@ -254,7 +282,7 @@ def territory_map(
     minx, miny, maxx, maxy = outline.bounds
     height = min(10.0, 8.5 * (maxy - miny) / 0.7 / max(maxx - minx, 1e-9) + 0.8)
     if several:
-        rows = -(-len(contours) // -(-len(contours) // GRID_ROWS))
+        rows = -(-len(contours) // -(-len(contours) // LEGEND_ROWS))
         figure = Figure(figsize=(13, max(height, 0.2 * rows + 0.8)), dpi=90, layout="constrained")
         axes, legend = figure.subplots(1, 2, width_ratios=[8.5, 4.5])
     else:
@@ -284,54 +312,12 @@ def territory_map(
     )
     points = [g.representative_point() for g in contours["geometry"]]
     if several:
-        _numbered_markers(figure, axes, [(p.x, p.y) for p in points])
-        _name_legend(legend, contours["nom"].tolist())
+        numbered_markers(figure, axes, [(p.x, p.y) for p in points])
+        name_legend(legend, contours["nom"].tolist())
     else:
         for point, name in zip(points, contours["nom"], strict=True):
             axes.annotate(name, (point.x, point.y), fontsize=8, ha="center")
     return figure
-
-
-MARKER_PX = 17  # marker diameter for two digits at 7 pt, 90 dpi, with a small gap
-
-
-def _numbered_markers(figure: Figure, axes: matplotlib.axes.Axes, anchors: list) -> None:
-    """Markers 1…n on ``anchors`` (data coordinates), spread apart in screen pixels."""
-    figure.draw_without_rendering()  # fixes the constrained layout, hence the data→pixel map
-    pixels = axes.transData.transform(anchors)
-    placed = axes.transData.inverted().transform(spread(pixels, MARKER_PX))
-    for number, (anchor, position) in enumerate(zip(anchors, placed, strict=True), 1):
-        moved = not np.allclose(anchor, position)
-        axes.annotate(
-            str(number),
-            anchor,
-            xytext=position,
-            fontsize=7,
-            ha="center",
-            va="center",
-            bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "black", "lw": 0.6},
-            arrowprops={"arrowstyle": "-", "lw": 0.6, "shrinkA": 0, "shrinkB": 0}
-            if moved
-            else None,
-            in_layout=False,
-        )
-
-
-def _name_legend(axes: matplotlib.axes.Axes, labels: list[str]) -> None:
-    """Numbered names in columns of at most ``GRID_ROWS`` lines."""
-    axes.set_axis_off()
-    columns = max(1, -(-len(labels) // GRID_ROWS))
-    rows = -(-len(labels) // columns)
-    for index, label in enumerate(labels):
-        column, row = divmod(index, rows)
-        axes.text(
-            column / columns,
-            1 - row / max(rows, GRID_ROWS),
-            f"{index + 1:>2}  {label}",
-            transform=axes.transAxes,
-            fontsize=7.5 if columns > 1 else 8.5,
-            va="top",
-        )
 
 
 def coverage_bars(cover: pd.DataFrame) -> Figure:
