@@ -56,7 +56,8 @@ OVERRIDE_LINES = [  # (mission, component, contract year, factor on the national
 # (department, name, status, members): a member is an EPCI SIREN (9 digits, all its communes)
 # or a commune / arrondissement code (5 characters). Lyon is drawn by arrondissement only, so
 # the city 69123 never appears. Names are illustrative, in the style of real CPTS.
-PLAN: list[tuple[str, str, str, list[str]]] = [
+Plan = list[tuple[str, str, str, list[str]]]
+PLAN: Plan = [
     ("01", "CPTS du Bassin Burgien", "signe", ["200071751"]),
     ("01", "CPTS du Pays de Gex", "signe", ["240100750"]),
     ("01", "CPTS du Haut-Bugey", "signe", ["200042935"]),
@@ -120,10 +121,13 @@ class BuildError(CptsError):
     """The plan does not fit the reference data, or the result does not validate."""
 
 
-def build_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """The five registry tables, with the drawn dates and figures (sorted later)."""
+def build_tables(rng: np.random.Generator, plan: Plan = PLAN) -> dict[str, pd.DataFrame]:
+    """The five registry tables, with the drawn dates and figures (sorted later).
+
+    ``plan`` defaults to the example's; tests pass larger ones (a 70-CPTS region).
+    """
     communes = load_communes(geometry=True, region=REGION).set_index("code")
-    cpts, members = compose(communes)
+    cpts, members = compose(communes, plan)
     cpts["population"] = members.groupby("cpts_id")["population"].sum()
     signed = cpts["statut"] == "signe"
     days = (LAST_SIGNATURE - FIRST_SIGNATURE).days
@@ -143,13 +147,13 @@ def build_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     }
 
 
-def compose(communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compose(communes: pd.DataFrame, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CPTS rows and their members from the plan, checked against the reference data."""
     epci = load_epci_communes()
     epci = epci[epci["code_commune"].isin(communes.index)]
     rows, members = [], []
     numbers: dict[str, int] = {}
-    for dep, name, status, parts in PLAN:
+    for dep, name, status, parts in plan:
         numbers[dep] = numbers.get(dep, 0) + 1
         cpts_id = f"ARA-{dep}-{numbers[dep]:02d}"
         groups = [

@@ -123,35 +123,6 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
     )
 
 
-def uncertain_box(result: Comparison) -> HTML:
-    """Warning box listing every amount used whose status is not "confirmed", and the tacit
-    renewal of contracts past their fifth year (an unconfirmed rule)."""
-    renewed = result.current.loc[result.current["renewal"], "cpts_id"].nunique()
-    payment = result.rule_set.payment
-    renewal = (
-        f"<li><b>Renouvellement tacite des contrats</b> : {renewed} CPTS au-delà de leur "
-        f"cinquième année de contrat sont financées comme si le contrat était renouvelé "
-        f"(statut <i>{html.escape(status_label(payment.renewal_status))}</i>). "
-        f"<small>Source : {html.escape(payment.renewal_source)}</small></li>"
-        if renewed
-        else ""
-    )
-    if result.uncertain.empty and not renewal:
-        return HTML("<p>Tous les montants utilisés ont le statut « confirmé ».</p>")
-    items = renewal + "".join(
-        f"<li><b>{html.escape(group_label(r.mission))} — {html.escape(r.label)}</b>, taille "
-        f"{r.tier} : statut <i>{html.escape(status_label(r.status))}</i> ({r.cpts} CPTS, "
-        f"{html.escape(format_euros(r.montant_total))} au total). "
-        f"<small>Source : {html.escape(r.source)}</small></li>"
-        for r in result.uncertain.itertuples()
-    )
-    return HTML(
-        '<div class="cpts-warning" style="border-left:4px solid #e6550d;background:#fff5eb;'
-        'padding:0.5em 1em"><p><b>Attention : montants non confirmés</b></p>'
-        f"<ul>{items}</ul></div>"
-    )
-
-
 def method_note(result: Comparison) -> HTML:
     rule_set = result.rule_set
     vintages = "".join(f"<li>{k} : {html.escape(v)}</li>" for k, v in DATA_VINTAGES.items())

@@ -21,6 +21,9 @@ from matplotlib.figure import Figure
 RING_STEP = 0.5  # rings every half marker distance: the first free spot is close to the anchor
 LEGEND_ROWS = 36  # names per legend column, so that 70+ CPTS fit beside the map
 MARKER_PX = 17  # marker diameter for two digits at 7 pt, 90 dpi, with a small gap
+LEGEND_FONT_PT = 7.5
+CHAR_IN = 0.62 * LEGEND_FONT_PT / 72  # widest average glyph of DejaVu Sans, in inches
+LINE_IN = 0.2
 
 
 def spread(anchors: np.ndarray, distance: float) -> np.ndarray:
@@ -69,18 +72,30 @@ def numbered_markers(figure: Figure, axes: matplotlib.axes.Axes, anchors: list) 
         )
 
 
+def legend_size(labels: list[str]) -> tuple[float, float]:
+    """(width, height) in inches that :func:`name_legend` needs: its columns never overlap."""
+    columns, rows = _legend_layout(labels)
+    longest = max((len(label) for label in labels), default=0) + 4  # number and gap
+    return columns * longest * CHAR_IN, rows * LINE_IN
+
+
 def name_legend(axes: matplotlib.axes.Axes, labels: list[str]) -> None:
-    """Numbered names in columns of at most ``LEGEND_ROWS`` lines."""
+    """Numbered names in columns of at most ``LEGEND_ROWS`` lines, in an axes of at least
+    :func:`legend_size`."""
     axes.set_axis_off()
-    columns = max(1, -(-len(labels) // LEGEND_ROWS))
-    rows = -(-len(labels) // columns)
+    columns, rows = _legend_layout(labels)
     for index, label in enumerate(labels):
         column, row = divmod(index, rows)
         axes.text(
             column / columns,
-            1 - row / max(rows, LEGEND_ROWS),
+            1 - row / rows,
             f"{index + 1:>2}  {label}",
             transform=axes.transAxes,
-            fontsize=7.5 if columns > 1 else 8.5,
+            fontsize=LEGEND_FONT_PT,
             va="top",
         )
+
+
+def _legend_layout(labels: list[str]) -> tuple[int, int]:
+    columns = max(1, -(-len(labels) // LEGEND_ROWS))
+    return columns, max(1, -(-len(labels) // columns))

@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
-from cpts_analysis.report.map_labels import LEGEND_ROWS, name_legend, numbered_markers
+from cpts_analysis.report.map_labels import legend_size, name_legend, numbered_markers
 from cpts_analysis.report.tables import group_label, sort_key
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
@@ -176,6 +176,7 @@ def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Tim
 
 
 COMPACT_ABOVE = 25
+MAP_WIDTH = 8.0  # inches
 """Beyond this many CPTS, the deployment is a CPTS × mission grid: a timeline would be a wall."""
 GRID_ROWS = 36  # CPTS per column of the grid, so that 70+ CPTS fit on one screen
 GRID_STATES = {  # deployment state → (legend label, colour, mark for black-and-white prints)
@@ -279,16 +280,20 @@ def territory_map(
     written on the map would pile up wherever territories are small (cities, valleys).
     """
     several = len(contours) > 1
-    minx, miny, maxx, maxy = outline.bounds
-    height = min(10.0, 8.5 * (maxy - miny) / 0.7 / max(maxx - minx, 1e-9) + 0.8)
-    if several:
-        rows = -(-len(contours) // -(-len(contours) // LEGEND_ROWS))
-        figure = Figure(figsize=(13, max(height, 0.2 * rows + 0.8)), dpi=90, layout="constrained")
-        axes, legend = figure.subplots(1, 2, width_ratios=[8.5, 4.5])
-    else:
-        figure, axes = _figure(9, 9)
     contours = contours.assign(nom=contours["cpts_id"].map(lambda c: names.get(c, c)))
     contours = contours.sort_values("nom", key=lambda s: s.map(sort_key), ignore_index=True)
+    minx, miny, maxx, maxy = outline.bounds
+    height = min(10.0, MAP_WIDTH * (maxy - miny) / 0.7 / max(maxx - minx, 1e-9) + 0.8)
+    if several:
+        legend_width, legend_height = legend_size(contours["nom"].tolist())
+        figure = Figure(
+            figsize=(MAP_WIDTH + legend_width, max(height, legend_height + 0.6)),
+            dpi=90,
+            layout="constrained",
+        )
+        axes, legend = figure.subplots(1, 2, width_ratios=[MAP_WIDTH, legend_width])
+    else:
+        figure, axes = _figure(9, 9)
     colours = [TERRITORY_COLOURS[i % len(TERRITORY_COLOURS)] for i in range(len(contours))]
     _layer(
         axes,

@@ -56,12 +56,7 @@ def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
     sources: list[str] = []
 
     def cite(texts: pd.Series) -> str:
-        refs = []
-        for text in dict.fromkeys(texts.dropna()):
-            if text not in sources:
-                sources.append(text)
-            refs.append(f"[{sources.index(text) + 1}]")
-        return " ".join(refs)
+        return " ".join(citation(sources, text) for text in dict.fromkeys(texts.dropna()))
 
     rows = []
     for (group, _), line in amounts.groupby(["group", "component"], sort=False):
@@ -90,6 +85,23 @@ def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
             "Sources": "",
         }
     return table, sources
+
+
+def citation(sources: list[str], text: str) -> str:
+    """``[n]``: the number of ``text`` in the numbered ``sources``, appended if new."""
+    if text not in sources:
+        sources.append(text)
+    return f"[{sources.index(text) + 1}]"
+
+
+def tier_range(tiers: list[int]) -> str:
+    """``[1, 2, 3, 4]`` → ``tailles 1 à 4``; ``[3]`` → ``taille 3``; ``[1, 3]`` →
+    ``tailles 1, 3``."""
+    if len(tiers) == 1:
+        return f"taille {tiers[0]}"
+    if tiers == list(range(tiers[0], tiers[-1] + 1)):
+        return f"tailles {tiers[0]} à {tiers[-1]}"
+    return "tailles " + ", ".join(map(str, tiers))
 
 
 def envelope_totals(rule_set: RuleSet) -> dict[str, dict[str, float]]:
