@@ -1,13 +1,16 @@
-"""Shared fixtures: a disposable copy of the legal parameters to break on purpose."""
+"""Shared fixtures: a disposable copy of the legal parameters to break on purpose, and a real
+headless Chromium."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from cpts_analysis.core.paths import PARAMETERS_DIR, PROJECT_ROOT
+from cpts_analysis.report.pdf import CHROMIUM_ARGS, chromium_path
 
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
@@ -25,3 +28,20 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright: skipped with a reason where it is not installed,
+    except on CI (``CI=true``), where `.ci/run` installs it and its absence fails."""
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing on CI: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium): browser check skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -3,13 +3,13 @@ region, a CPTS), headline sidecars checked against the package, and the HTML ope
 headless Chromium.
 
 The browser check is skipped with a visible reason on a machine without Chromium, but never
-when ``CI=true``: there it fails instead, since `.ci/run` installs Chromium first.
+when ``CI=true``: there it fails instead, since `.ci/run` installs Chromium first (the
+``browser`` fixture of conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -41,7 +41,6 @@ JOBS = [
     ("profil_cpts", "ARA-42-01"),
 ]
 AMOUNT = re.compile(r"\d{1,3}(?:\u202f\d{3})+(?:,\d\d)?\u202f€")  # 11 932 716,50 €, U+202F
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -101,30 +100,6 @@ def test_html_is_french_self_contained_and_escaped(reports):
     assert "Montants non confirmés" in html and "Carte des territoires des CPTS" in html
     assert "<script src" not in html and "cdnjs" not in html
     assert "injected-parameters" not in html and "volet_snp_supplementaire" not in html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing on CI: .ci/run must install Debian's chromium")
-        pytest.skip("Chromium not installed (apt-get install chromium): browser check skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 def test_report_in_real_browser(reports, browser):

@@ -30,7 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="afficher la version et quitter",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, parser_class=Parser, title="commandes", metavar="COMMANDE"
+        dest="command",
+        required=True,
+        parser_class=Parser,
+        title="commandes",
+        metavar="COMMANDE",
+        help="une des commandes suivantes",
     )
     for module in (aci_commands, registry_commands, report_commands):
         module.register(commands)

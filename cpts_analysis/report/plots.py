@@ -207,7 +207,7 @@ def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
     states = states.reindex(index=cpts_ids, columns=missions)
     codes = {state: i for i, state in enumerate(GRID_STATES)}
     panels, rows = _columns(len(cpts_ids))
-    figure = Figure(figsize=(4.6 * panels, 0.21 * rows + 1.9), dpi=90, layout="constrained")
+    figure = Figure(figsize=(4.6 * panels, 0.2 * rows + 1.6), dpi=90, layout="constrained")
     colours = matplotlib.colors.ListedColormap([c for _, c, _ in GRID_STATES.values()])
     for index, axes in enumerate(figure.subplots(1, panels, squeeze=False)[0]):
         chunk = states.iloc[index * rows : (index + 1) * rows]
