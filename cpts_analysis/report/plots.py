@@ -72,16 +72,7 @@ def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]
     colours = mission_colours(order)
     for index, axes in enumerate(figure.subplots(1, panels, sharex=True, squeeze=False)[0]):
         chunk = table.iloc[index * rows : (index + 1) * rows]
-        left = pd.Series(0.0, index=chunk.index)
-        for mission in chunk.columns:
-            axes.barh(
-                chunk.index.map(names),
-                chunk[mission],
-                left=left,
-                color=colours[mission],
-                label=group_label(mission),
-            )
-            left += chunk[mission]
+        _stacked_bars(axes, chunk.index.map(names), chunk, colours, horizontal=True)
         axes.set_ylim(rows - 0.5, -0.5)  # largest on top, same bar height in every column
         axes.tick_params(axis="y", labelsize=8 if compact else "medium")
         axes.xaxis.set_major_locator(MaxNLocator(4 if compact else 8))  # amounts never collide
@@ -96,6 +87,27 @@ def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]
     )
     figure.suptitle("Financement annuel par mission")
     return figure
+
+
+def _stacked_bars(
+    axes: matplotlib.axes.Axes,
+    labels: pd.Index,
+    table: pd.DataFrame,
+    colours: dict[str, tuple],
+    horizontal: bool,
+) -> None:
+    """One bar per row of ``table``, stacking its columns (missions) in order."""
+    base = pd.Series(0.0, index=table.index)
+    for mission in table.columns:
+        draw, offset = (axes.barh, "left") if horizontal else (axes.bar, "bottom")
+        draw(
+            labels,
+            table[mission],
+            color=colours[mission],
+            label=group_label(mission),
+            **{offset: base},
+        )
+        base += table[mission]
 
 
 def _columns(count: int) -> tuple[int, int]:
@@ -365,17 +377,7 @@ def yearly_by_mission(funding: pd.DataFrame, order: list[str]) -> Figure:
     ).fillna(0)
     table = table.reindex(columns=[m for m in order if m in table.columns])
     figure, axes = _figure(10, 4.5)
-    bottom = pd.Series(0.0, index=table.index)
-    colours = mission_colours(order)
-    for mission in table.columns:
-        axes.bar(
-            table.index.astype(str),
-            table[mission],
-            bottom=bottom,
-            color=colours[mission],
-            label=group_label(mission),
-        )
-        bottom += table[mission]
+    _stacked_bars(axes, table.index.astype(str), table, mission_colours(order), horizontal=False)
     axes.yaxis.set_major_formatter(EUROS)
     axes.set_xlabel("Année de contrat")
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
