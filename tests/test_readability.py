@@ -35,6 +35,7 @@ from cpts_analysis.report.batch import run_batch
 from cpts_analysis.report.content import cpts_table, headline_table, map_layers
 from cpts_analysis.report.jobs import report_job
 from cpts_analysis.report.map_labels import spread
+from cpts_analysis.report.tables import sort_key
 from cpts_analysis.territory.registry import load_registry
 
 DATE = "2025-06-01"
@@ -119,7 +120,7 @@ def test_map_markers_and_legend_never_overlap(comparison, names):
         assert gap >= (a.width + b.width) / 2, (a, b)
     entries = legend_axes.texts
     assert [t.get_text().split("  ", 1)[1] for t in entries] == sorted(
-        names[layers["contours"]["cpts_id"]], key=plots.sort_key
+        names[layers["contours"]["cpts_id"]], key=sort_key
     )
     assert not _overlapping([t.get_window_extent() for t in entries])
     assert all(t.get_window_extent().x1 <= figure.bbox.x1 for t in entries)  # none cut off
@@ -225,6 +226,8 @@ def test_batch_pdf_is_published_and_reused(report, region71):
     manifest = json.loads((report.folder.parents[1] / "manifest.json").read_text("utf-8"))
     (record,) = manifest["reports"].values()
     assert record["outputs"]["pdf"].endswith("report.pdf")
+    index = (report.folder.parents[1] / "index.html").read_text("utf-8")
+    assert f'<a href="{record["outputs"]["pdf"]}">PDF</a>' in index
     job = report_job("comparaison_territoriale", "region:84", region71, DATE)
     again = run_batch([replace(job, pdf=True)], report.folder.parents[1], workers=1, timeout=600)
     assert again.results == [] and len(again.skipped) == 1

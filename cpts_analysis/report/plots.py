@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 
 import matplotlib
-import matplotlib.colors
-import matplotlib.patches
-import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.collections import PathCollection
@@ -23,11 +20,16 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
+from cpts_analysis.report.deployment_grid import deployment_grid, grid_columns
 from cpts_analysis.report.map_labels import legend_size, name_legend, numbered_markers
 from cpts_analysis.report.tables import group_label, sort_key
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))
+COMPACT_ABOVE = 25
+"""Beyond this many CPTS, charts get compact: bars in columns, the deployment as a CPTS ×
+mission grid (one row per CPTS would be a 70-row wall)."""
+MAP_WIDTH = 8.0  # inches
 PALETTE = matplotlib.colormaps["tab20"].colors
 # Territory colours: tab20 without its two greys, which would read as white zones.
 TERRITORY_COLOURS = [c for i, c in enumerate(PALETTE) if i not in (14, 15)]
@@ -58,25 +60,15 @@ def mission_colours(missions: list[str]) -> dict[str, tuple]:
 
 def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]) -> Figure:
     """Stacked bars: the running contract year's funding of each CPTS by mission, largest
-    first; above ``COMPACT_ABOVE`` CPTS, in columns side by side on one scale."""
+    first (in columns above ``COMPACT_ABOVE`` CPTS)."""
     table = current.pivot_table(index="cpts_id", columns="mission", values="amount", aggfunc="sum")
     table = table.reindex(columns=[m for m in order if m in table.columns]).fillna(0)
     table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
-    compact = len(table) > COMPACT_ABOVE
-    panels, rows = _columns(len(table)) if compact else (1, len(table))
-    figure = Figure(
-        figsize=(6.2 * panels if compact else 10, max(3, (0.21 if compact else 0.32) * rows + 1.8)),
-        dpi=90,
-        layout="constrained",
-    )
+    figure, panels = _bar_panels(len(table))
     colours = mission_colours(order)
-    for index, axes in enumerate(figure.subplots(1, panels, sharex=True, squeeze=False)[0]):
-        chunk = table.iloc[index * rows : (index + 1) * rows]
+    for axes, rows in panels:
+        chunk = table.iloc[rows]
         _stacked_bars(axes, chunk.index.map(names), chunk, colours, horizontal=True)
-        axes.set_ylim(rows - 0.5, -0.5)  # largest on top, same bar height in every column
-        axes.tick_params(axis="y", labelsize=8 if compact else "medium")
-        axes.xaxis.set_major_locator(MaxNLocator(4 if compact else 8))  # amounts never collide
-        axes.xaxis.set_major_formatter(EUROS)
         axes.set_xlabel("Financement de l'année de contrat en cours")
     figure.legend(
         *axes.get_legend_handles_labels(),
@@ -87,6 +79,30 @@ def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]
     )
     figure.suptitle("Financement annuel par mission")
     return figure
+
+
+def _bar_panels(count: int) -> tuple[Figure, list[tuple[matplotlib.axes.Axes, slice]]]:
+    """A figure for ``count`` horizontal bars in euros, first row on top: one column, or above
+    ``COMPACT_ABOVE`` columns of at most ``GRID_ROWS`` side by side on one scale, so that 70+
+    CPTS fit one screen. Returns each axes with the rows it shows."""
+    compact = count > COMPACT_ABOVE
+    columns, rows = grid_columns(count) if compact else (1, count)
+    figure = Figure(
+        figsize=(
+            6.2 * columns if compact else 10,
+            max(3, (0.21 if compact else 0.32) * rows + 1.8),
+        ),
+        dpi=90,
+        layout="constrained",
+    )
+    panels = []
+    for index, axes in enumerate(figure.subplots(1, columns, sharex=True, squeeze=False)[0]):
+        axes.set_ylim(rows - 0.5, -0.5)  # same bar height in every column
+        axes.tick_params(axis="y", labelsize=8 if compact else "medium")
+        axes.xaxis.set_major_locator(MaxNLocator(4 if compact else 8))  # amounts never collide
+        axes.xaxis.set_major_formatter(EUROS)
+        panels.append((axes, slice(index * rows, (index + 1) * rows)))
+    return figure, panels
 
 
 def _stacked_bars(
@@ -108,12 +124,6 @@ def _stacked_bars(
             **{offset: base},
         )
         base += table[mission]
-
-
-def _columns(count: int) -> tuple[int, int]:
-    """(columns, rows per column) to list ``count`` CPTS in columns of at most ``GRID_ROWS``."""
-    columns = max(1, -(-count // GRID_ROWS))
-    return columns, -(-count // columns)
 
 
 def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
@@ -187,76 +197,11 @@ def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Tim
     return figure
 
 
-COMPACT_ABOVE = 25
-MAP_WIDTH = 8.0  # inches
-"""Beyond this many CPTS, the deployment is a CPTS × mission grid: a timeline would be a wall."""
-GRID_ROWS = 36  # CPTS per column of the grid, so that 70+ CPTS fit on one screen
-GRID_STATES = {  # deployment state → (legend label, colour, mark for black-and-white prints)
-    "en_cours": ("démarrée dans les délais", "#74c476", ""),
-    "demarree_en_retard": ("démarrée en retard", "#fd8d3c", "!"),
-    "en_retard": ("non démarrée, délai dépassé", "#de2d26", "✕"),
-    "a_venir": ("pas encore due", "#e0e0e0", ""),
-}
-
-
 def deployment_chart(deployment: pd.DataFrame, names: pd.Series, date: pd.Timestamp) -> Figure:
     """The timeline for a few CPTS; above ``COMPACT_ABOVE``, the compact grid."""
     if deployment["cpts_id"].nunique() > COMPACT_ABOVE:
         return deployment_grid(deployment, names)
     return deployment_timeline(deployment, names, date)
-
-
-def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
-    """One cell per CPTS and socle mission, coloured by its state on the reference date.
-
-    CPTS are listed alphabetically in columns of at most ``GRID_ROWS``; the legend counts the
-    cells of each state.
-    """
-    socle = deployment[deployment["date_limite_demarrage"].notna()]
-    missions = list(dict.fromkeys(socle["mission"]))
-    cpts_ids = sorted(socle["cpts_id"].unique(), key=lambda c: sort_key(names.get(c, c)))
-    states = socle.pivot(index="cpts_id", columns="mission", values="etat")
-    states = states.reindex(index=cpts_ids, columns=missions)
-    codes = {state: i for i, state in enumerate(GRID_STATES)}
-    panels, rows = _columns(len(cpts_ids))
-    figure = Figure(figsize=(4.6 * panels, 0.2 * rows + 1.6), dpi=90, layout="constrained")
-    colours = matplotlib.colors.ListedColormap([c for _, c, _ in GRID_STATES.values()])
-    for index, axes in enumerate(figure.subplots(1, panels, squeeze=False)[0]):
-        chunk = states.iloc[index * rows : (index + 1) * rows]
-        grid = chunk.apply(lambda column: column.map(codes)).to_numpy(dtype=float)
-        axes.pcolormesh(
-            grid, cmap=colours, vmin=-0.5, vmax=len(codes) - 0.5, edgecolors="white", linewidth=1
-        )
-        for (y, x), state in np.ndenumerate(chunk.to_numpy()):
-            mark = GRID_STATES.get(state, ("", "", ""))[2]
-            if mark:
-                axes.text(x + 0.5, y + 0.5, mark, ha="center", va="center", fontsize=7)
-        axes.set_xlim(0, len(missions))
-        axes.set_ylim(rows, 0)
-        axes.set_yticks(
-            [y + 0.5 for y in range(len(chunk))], [names.get(c, c) for c in chunk.index]
-        )
-        axes.set_xticks([x + 0.5 for x in range(len(missions))], map(group_label, missions))
-        axes.tick_params(axis="both", length=0, labelsize=8)
-        axes.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
-        for label in axes.get_xticklabels():
-            label.set(rotation=35, ha="left", rotation_mode="anchor")
-        axes.set_frame_on(False)
-    counts = socle["etat"].value_counts()
-    figure.legend(
-        handles=[
-            matplotlib.patches.Patch(color=colour, label=f"{label} ({counts.get(state, 0)})")
-            for state, (label, colour, _) in GRID_STATES.items()
-        ],
-        loc="outside lower center",
-        ncols=len(GRID_STATES),
-        fontsize="small",
-        frameon=False,
-    )
-    figure.suptitle(
-        "Missions socles au regard du calendrier de déploiement (cellules : CPTS × mission)"
-    )
-    return figure
 
 
 def _path(geometry: shapely.Geometry) -> MplPath:
@@ -339,7 +284,7 @@ def territory_map(
 
 def coverage_bars(cover: pd.DataFrame) -> Figure:
     """Coverage rate per department."""
-    figure, axes = _figure(10, max(2.5, 0.4 * len(cover) + 1.2))
+    figure, axes = _figure(10, max(2.5, 0.28 * len(cover) + 1.0))
     labels = cover["nom"] + " (" + cover.iloc[:, 0].astype(str) + ")"
     axes.barh(labels, cover["taux"], color="#3182bd")
     for y, rate in enumerate(cover["taux"]):
@@ -386,12 +331,14 @@ def yearly_by_mission(funding: pd.DataFrame, order: list[str]) -> Figure:
 
 
 def gains_losses(table: pd.DataFrame, label_column: str, value_column: str, title: str) -> Figure:
-    """Horizontal bars of a signed amount (green gain, red loss)."""
-    ordered = table.sort_values(value_column)
-    figure, axes = _figure(10, max(3, 0.32 * len(ordered) + 1.5))
-    colours = ["#31a354" if v >= 0 else "#de2d26" for v in ordered[value_column]]
-    axes.barh(ordered[label_column], ordered[value_column], color=colours)
-    axes.axvline(0, color="black", linewidth=0.8)
-    axes.xaxis.set_major_formatter(EUROS)
-    axes.set_title(title)
+    """Horizontal bars of a signed amount (green gain, red loss), largest first (in columns
+    above ``COMPACT_ABOVE`` rows)."""
+    ordered = table.sort_values(value_column, ascending=False)
+    figure, panels = _bar_panels(len(ordered))
+    for axes, rows in panels:
+        chunk = ordered.iloc[rows]
+        colours = ["#31a354" if v >= 0 else "#de2d26" for v in chunk[value_column]]
+        axes.barh(chunk[label_column], chunk[value_column], color=colours)
+        axes.axvline(0, color="black", linewidth=0.8)
+    figure.suptitle(title)
     return figure
