@@ -200,13 +200,17 @@ def test_report_sections_fit_one_screen_and_amounts_never_wrap(report, browser):
 def test_pdf_is_a4_numbered_one_section_per_page_with_the_html_amounts(report):
     reader = PdfReader(report.outputs["pdf"])
     pages = [page.extract_text() for page in reader.pages]
-    sizes = {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages}
-    assert sizes == {(596, 843)}  # A4, in points
+    sizes = [(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages]
+    assert set(sizes) == {(596, 843), (843, 596)}  # A4 in points, portrait or landscape
     assert all(f"page {i} sur {len(pages)}" in text for i, text in enumerate(pages, 1))
     # Section headings start their page (NFKC undoes the "ﬀ" ligature of "Chiffres").
     starts = [unicodedata.normalize("NFKC", text).lstrip() for text in pages]
     sections = ["Chiffres clés", *COMPACT_SECTIONS, "Sources et méthode"]
     assert [s for s in sections if not any(text.startswith(s) for text in starts)] == []
+    landscape = [
+        text.splitlines()[0] for text, size in zip(starts, sizes, strict=True) if size[0] > size[1]
+    ]
+    assert landscape == ["Financement annuel par mission", "Carte des territoires des CPTS"]
     assert len(pages) > len(sections) + 1  # title and contents, then a page per section at least
     headline = json.loads(Path(report.outputs["headline"]).read_text("utf-8"))["headline"]
     total = format_euros(headline["financement_annuel_total"])  # e.g. 13 123 904,52 €, U+202F

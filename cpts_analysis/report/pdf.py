@@ -36,7 +36,7 @@ FOOTER = (
     '<div style="width:100%;font-size:8pt;text-align:center;color:#555">'
     'page <span class="pageNumber"></span> sur <span class="totalPages"></span></div>'
 )
-SCALE = 0.8  # the page is laid out for a screen: printed at 80 %, its text is ~9 pt
+SCALE = 0.8  # the page is laid out for a screen: at 80 %, its 14 px text prints at ~8.5 pt
 # A4 width less side margins, in CSS pixels (96 per inch) at SCALE: the width tables get.
 PRINT_WIDTH_PX = round((210 - 2 * 12) / 25.4 * 96 / SCALE)
 # A table wider than the page would be cut: shrink it to fit (most already do, see template).
