@@ -58,7 +58,8 @@ OVERRIDE_LINES = [  # (mission, component, contract year, factor on the national
 # or a commune / arrondissement code (5 characters), followed by ``:part`` for a commune shared
 # between CPTS (Villeurbanne, 60 / 40). Lyon is drawn by arrondissement only, so the city 69123
 # never appears. Names are illustrative, in the style of real CPTS.
-PLAN: list[tuple[str, str, str, list[str]]] = [
+Plan = list[tuple[str, str, str, list[str]]]
+PLAN: Plan = [
     ("01", "CPTS du Bassin Burgien", "signe", ["200071751"]),
     ("01", "CPTS du Pays de Gex", "signe", ["240100750"]),
     ("01", "CPTS du Haut-Bugey", "signe", ["200042935"]),
@@ -122,10 +123,13 @@ class BuildError(CptsError):
     """The plan does not fit the reference data, or the result does not validate."""
 
 
-def build_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """The five registry tables, with the drawn dates and figures (sorted later)."""
+def build_tables(rng: np.random.Generator, plan: Plan = PLAN) -> dict[str, pd.DataFrame]:
+    """The five registry tables, with the drawn dates and figures (sorted later).
+
+    ``plan`` defaults to the example's; tests pass larger ones (a 70-CPTS region).
+    """
     communes = load_communes(geometry=True, region=REGION).set_index("code")
-    cpts, members = compose(communes)
+    cpts, members = compose(communes, plan)
     cpts["population"] = round_population(members.groupby("cpts_id")["population"].sum())
     signed = cpts["statut"] == "signe"
     days = (LAST_SIGNATURE - FIRST_SIGNATURE).days
@@ -145,18 +149,18 @@ def build_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     }
 
 
-def compose(communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compose(communes: pd.DataFrame, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CPTS rows and their members from the plan, checked against the reference data."""
     epci = load_epci_communes()
     epci = epci[epci["code_commune"].isin(communes.index)]
     rows, members = [], []
     numbers: dict[str, int] = {}
     shares: dict[tuple[str, str], str] = {}
-    for dep, name, status, plan in PLAN:
+    for dep, name, status, entries in plan:
         numbers[dep] = numbers.get(dep, 0) + 1
         cpts_id = f"ARA-{dep}-{numbers[dep]:02d}"
-        parts = [member.partition(":")[0] for member in plan]
-        shares |= {(cpts_id, m[:5]): m[6:] for m in plan if ":" in m}
+        parts = [member.partition(":")[0] for member in entries]
+        shares |= {(cpts_id, m[:5]): m[6:] for m in entries if ":" in m}
         groups = [
             epci.loc[epci["epci"] == part, "code_commune"].tolist() if len(part) == 9 else [part]
             for part in parts

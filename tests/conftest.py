@@ -1,13 +1,16 @@
-"""Shared fixtures: disposable copies of the legal parameters and of the example registry."""
+"""Shared fixtures: disposable copies of the legal parameters and of the example registry,
+and a real headless Chromium."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PARAMETERS_DIR, PROJECT_ROOT
+from cpts_analysis.report.pdf import CHROMIUM_ARGS, chromium_path
 
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
@@ -39,3 +42,20 @@ def append_communes(registry: Path, *lines: str) -> None:
     """Add rows at the end of a registry's ``communes.csv`` (UTF-8)."""
     with (registry / "communes.csv").open("a", encoding="utf-8") as stream:
         stream.write("".join(f"{line}\n" for line in lines))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright: skipped with a reason where it is not installed,
+    except on CI (``CI=true``), where `.ci/run` installs it and its absence fails."""
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing on CI: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium): browser check skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

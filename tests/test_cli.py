@@ -69,7 +69,7 @@ def test_funding_with_supplement(capsys):
 
 def test_funding_table_is_french(capsys):
     _, out, _ = run(capsys, "funding", "--population", "52000", "--date", "2020-06-01")
-    assert "242 000 €" in out and "Fonctionnement" in out
+    assert "242\u202f000\u202f€" in out and "Fonctionnement" in out
 
 
 def test_funding_csv_and_mission_subset(capsys):
@@ -96,7 +96,7 @@ def test_funding_csv_and_mission_subset(capsys):
 def test_rules_table_mirrors_annex(capsys):
     code, out, _ = run(capsys, "rules", "--date", "2020-01-01")
     assert code == 0
-    assert "185 000 €" in out and "450 000 €" in out and "Sources :" in out
+    assert "185\u202f000\u202f€" in out and "450\u202f000\u202f€" in out and "Sources :" in out
 
 
 def test_rules_json(capsys):

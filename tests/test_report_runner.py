@@ -140,9 +140,9 @@ def test_save_sidecars_writes_json_and_workbook(tmp_path):
 
 def test_display_value_french():
     assert [display_value(v) for v in (1234567, 0.425, 1234567.8, None, True, -0.0001)] == [
-        "1 234 567",
+        "1\u202f234\u202f567",
         "0,425",
-        "1 234 567,8",
+        "1\u202f234\u202f567,8",
         "–",
         "oui",
         "0",
@@ -437,7 +437,7 @@ def test_index_page(batches):
     assert "Échecs (1)" in failures and "ValueError" in failures
     assert 'href="fails/42/failed.ipynb"' in failures
     assert '<a href="fails/84/report.html">84</a>' in index
-    assert "1 234 567" in index and "0,425" in index
+    assert "1\u202f234\u202f567" in index and "0,425" in index
 
 
 @pytest.mark.slow

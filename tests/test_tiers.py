@@ -47,8 +47,8 @@ def test_refuses_bad_populations(bad):
 
 def test_labels_follow_bounds():
     assert BOUNDS.labels() == {
-        1: "moins de 40 000 habitants",
-        2: "de 40 000 à 79 999 habitants",
-        3: "de 80 000 à 175 000 habitants",
-        4: "plus de 175 000 habitants",
+        1: "moins de 40\u202f000 habitants",
+        2: "de 40\u202f000 à 79\u202f999 habitants",
+        3: "de 80\u202f000 à 175\u202f000 habitants",
+        4: "plus de 175\u202f000 habitants",
     }

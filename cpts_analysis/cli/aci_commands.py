@@ -22,24 +22,34 @@ from cpts_analysis.report.tables import (
 
 def register(commands: argparse._SubParsersAction) -> None:
     tier = commands.add_parser("tier", help="taille ACI d'une population")
-    tier.add_argument("population", type=population, help="nombre d'habitants couverts")
-    tier.add_argument("--date", type=iso_date, default=None, help=DATE_HELP)
+    tier.add_argument("population", type=population, help=POPULATION_HELP)
+    tier.add_argument("--date", type=iso_date, default=None, metavar="AAAA-MM-JJ", help=DATE_HELP)
     tier.set_defaults(handler=cmd_tier)
 
     rules = commands.add_parser("rules", help="règles ACI en vigueur à une date")
-    rules.add_argument("--date", type=iso_date, default=None, help=DATE_HELP)
-    rules.add_argument("--format", choices=["table", "json"], default="table", help=FORMAT_HELP)
+    rules.add_argument("--date", type=iso_date, default=None, metavar="AAAA-MM-JJ", help=DATE_HELP)
+    rules.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="format de sortie : table (lisible) ou json (clés stables)",
+    )
     rules.set_defaults(handler=cmd_rules)
 
     options = Parser(add_help=False)
     options.add_argument(
-        "--population", type=population, required=True, help="nombre d'habitants couverts"
+        "--population",
+        type=population,
+        required=True,
+        metavar="HABITANTS",
+        help=POPULATION_HELP,
     )
     options.add_argument(
         "--achievement",
         type=rate,
         default=1.0,
-        help="taux d'atteinte des indicateurs, de 0 à 1 (défaut : 1)",
+        metavar="TAUX",
+        help="taux d'atteinte des indicateurs des parts variables, de 0 à 1, ex. 0.75 (défaut : 1)",
     )
     options.add_argument(
         "--snp-supplement",
@@ -51,16 +61,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
 
     funding = commands.add_parser("funding", parents=[options], help="enveloppe annuelle")
-    funding.add_argument("--date", type=iso_date, default=None, help=DATE_HELP)
+    funding.add_argument(
+        "--date", type=iso_date, default=None, metavar="AAAA-MM-JJ", help=DATE_HELP
+    )
     funding.add_argument(
         "--missions",
         default="all",
-        help="missions déployées, séparées par des virgules, ou « all » (défaut)",
+        metavar="LISTE",
+        help="missions déployées, séparées par des virgules, ex. acces_soins,parcours ; "
+        "« all » : toutes (défaut)",
     )
     funding.add_argument(
         "--crisis-activated",
         action="store_true",
-        help="année où l'ARS reconnaît une crise sanitaire (part activation)",
+        help="compter la part activation : l'ARS a reconnu une crise sanitaire dans l'année",
     )
     funding.add_argument(
         "--fonctionnement-uplift",
@@ -68,26 +82,36 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="appliquer la majoration du fonctionnement (option de l'avenant 2, non confirmée)",
     )
     funding.add_argument(
-        "--contract-year", type=int, default=1, help="année du contrat, de 1 à 5 (défaut : 1)"
+        "--contract-year",
+        type=int,
+        default=1,
+        metavar="ANNÉE",
+        help="année du contrat, de 1 à 5 (défaut : 1)",
     )
     funding.set_defaults(handler=cmd_funding)
 
     schedule = commands.add_parser("schedule", parents=[options], help="échéancier des versements")
     schedule.add_argument(
-        "--signed", type=iso_date, required=True, help="date de signature du contrat, AAAA-MM-JJ"
+        "--signed",
+        type=iso_date,
+        required=True,
+        metavar="AAAA-MM-JJ",
+        help="date de signature du contrat, ex. 2021-03-15",
     )
     schedule.add_argument(
         "--mission",
         type=mission_start,
         action="append",
         metavar="MISSION=AAAA-MM-JJ",
-        help="démarrage d'une mission (répéter l'option pour chaque mission)",
+        help="démarrage d'une mission, ex. parcours=2021-09-01 (répéter l'option pour "
+        "chaque mission)",
     )
     schedule.set_defaults(handler=cmd_schedule)
 
 
-DATE_HELP = "date des règles, AAAA-MM-JJ (défaut : aujourd'hui)"
-FORMAT_HELP = "format de sortie (json : clés stables)"
+DATE_HELP = "date des règles appliquées, ex. 2022-06-01 (défaut : aujourd'hui)"
+FORMAT_HELP = "format de sortie : table (lisible), json (clés stables) ou csv (tableur)"
+POPULATION_HELP = "nombre d'habitants couverts par la CPTS, ex. 52000"
 
 
 def cmd_tier(args: argparse.Namespace) -> int:

@@ -18,8 +18,23 @@ EXIT_DATA = 1
 EXIT_USAGE = 2
 
 
+class _FrenchHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        # Subcommands pass prefix="" to compute their name: only the default is translated.
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit code 2."""
+    """argparse in French (help, usage, section titles) that reports a usage error as one
+    line and exit code 2."""
+
+    def __init__(self, *, add_help: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _FrenchHelp)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: erreur : {message}\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from cpts_analysis.cli import (
     aci_commands,
@@ -21,10 +22,28 @@ from cpts_analysis.cli import (
 from cpts_analysis.cli.arguments import EXIT_USAGE, Parser
 from cpts_analysis.core.errors import CptsError, InputError
 
+DESCRIPTION = (
+    "Financement des CPTS (ACI CPTS 2019 et avenant 2), territoires et rapports de "
+    "comparaison. « cpts-analysis COMMANDE --help » détaille chaque commande."
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="cpts-analysis", description=(__doc__ or "").splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser = Parser(prog="cpts-analysis", description=DESCRIPTION)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {version('cpts-analysis')}",
+        help="afficher la version et quitter",
+    )
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        parser_class=Parser,
+        title="commandes",
+        metavar="COMMANDE",
+        help="une des commandes suivantes",
+    )
     commands_by_family = (
         aci_commands,
         registry_commands,
@@ -35,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for module in commands_by_family:
         module.register(commands)
+    for choice in commands._choices_actions:  # each command's --help starts with its summary
+        command = commands.choices[choice.dest]
+        command.description = command.description or choice.help
     return parser
 
 

@@ -11,27 +11,39 @@ from cpts_analysis.cli.arguments import EXIT_DATA, iso_date, print_problems
 from cpts_analysis.core.formatting import format_number, format_percent
 from cpts_analysis.report.tables import render_text
 
+REGISTRY_HELP = "registre des CPTS : dossier de CSV ou classeur .xlsx, ex. data/exemple_ara"
 OVERLAP_HELP = "accepter une commune dans deux CPTS (avertissement au lieu d'erreur)"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     validate = commands.add_parser("validate", help="vérifier un registre de CPTS")
-    validate.add_argument("path", help="dossier de CSV ou classeur .xlsx")
+    validate.add_argument("path", metavar="CHEMIN", help=REGISTRY_HELP)
     validate.add_argument("--allow-overlap", action="store_true", help=OVERLAP_HELP)
     validate.set_defaults(handler=cmd_validate)
 
     template = commands.add_parser("template", help="créer un registre vierge (dossier ou .xlsx)")
-    template.add_argument("path", help="dossier à créer, ou fichier .xlsx")
+    template.add_argument(
+        "path",
+        metavar="CHEMIN",
+        help="dossier de CSV à créer, ou classeur à créer s'il finit par .xlsx, ex. registre.xlsx",
+    )
     template.set_defaults(handler=cmd_template, exit_on_error=EXIT_DATA)
 
     territories = commands.add_parser("territories", help="population, taille et couverture")
-    territories.add_argument("path", help="dossier de CSV ou classeur .xlsx")
+    territories.add_argument("path", metavar="CHEMIN", help=REGISTRY_HELP)
     territories.add_argument(
-        "--date", type=iso_date, default=None, help="date des seuils de taille, AAAA-MM-JJ"
+        "--date",
+        type=iso_date,
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="date des seuils de taille appliqués, ex. 2022-06-01 (défaut : aujourd'hui)",
     )
     territories.add_argument("--allow-overlap", action="store_true", help=OVERLAP_HELP)
     territories.add_argument(
-        "--format", choices=["table", "json"], default="table", help="format de sortie"
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="format de sortie : table (lisible) ou json (clés stables)",
     )
     territories.set_defaults(handler=cmd_territories, exit_on_error=EXIT_DATA)
 

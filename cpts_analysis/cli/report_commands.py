@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cpts_analysis.cli.arguments import iso_date, positive
+from cpts_analysis.cli.arguments import Parser, iso_date, positive
 from cpts_analysis.core.paths import REPORTS_DIR
 
 if TYPE_CHECKING:
@@ -24,28 +24,52 @@ EXIT_REPORT_FAILED = 1
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``report`` and ``batch`` to the CLI's subparsers (each sets ``handler``)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
-        "--registry", type=Path, default=None, metavar="PATH", help="registre des CPTS"
+        "--registry",
+        type=Path,
+        default=None,
+        metavar="CHEMIN",
+        help="registre des CPTS : dossier de CSV ou classeur .xlsx "
+        "(défaut : registre illustratif data/exemple_ara)",
     )
-    common.add_argument("--date", type=iso_date, default=None, help="date des règles, AAAA-MM-JJ")
     common.add_argument(
-        "--out", type=Path, default=REPORTS_DIR, metavar="DIR", help="dossier des rapports"
+        "--date",
+        type=iso_date,
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="date de référence des règles et du déploiement, ex. 2025-06-01 "
+        "(défaut : aujourd'hui)",
+    )
+    common.add_argument(
+        "--out",
+        type=Path,
+        default=REPORTS_DIR,
+        metavar="DOSSIER",
+        help="dossier où écrire les rapports (défaut : reports/ du projet)",
+    )
+    common.add_argument(
+        "--pdf",
+        action="store_true",
+        help="écrire aussi report.pdf (A4, pages numérotées), imprimé par Chromium ; "
+        "demande l'option pdf du paquet : pip install 'cpts-analysis[pdf]'",
     )
     common.add_argument(
         "--variant",
         type=Path,
         default=None,
-        metavar="PATH",
-        help="variante des règles (modèle reforme) : fichier YAML de surcharge ou dossier",
+        metavar="CHEMIN",
+        help="variante des règles comparée aux règles en vigueur (modèle reforme) : fichier "
+        "YAML de surcharge ou dossier de paramètres, ex. examples/variantes/"
+        "part_variable_plus_20.yaml",
     )
     common.add_argument(
         "--indicateurs",
         type=Path,
         default=None,
-        metavar="PATH",
-        help="indicateurs hors registre : .xlsx (feuilles indicateurs et catalogue_indicateurs) "
-        "ou .csv (catalogue dans catalogue_indicateurs.csv à côté)",
+        metavar="CHEMIN",
+        help="indicateurs hors registre (modèle comparaison_territoriale) : .xlsx (feuilles "
+        "indicateurs et catalogue_indicateurs) ou .csv (catalogue_indicateurs.csv à côté)",
     )
 
     report = subparsers.add_parser(
@@ -55,9 +79,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--territory",
         required=True,
         metavar="CODE",
-        help="département, région (departement:84, region:84) ou identifiant de CPTS",
+        help="département, région ou identifiant de CPTS, ex. 42, departement:42, region:84, "
+        "ARA-42-01",
     )
-    report.add_argument("--notebook", default=None, metavar="NAME", help="modèle de rapport")
+    report.add_argument(
+        "--notebook",
+        default=None,
+        metavar="MODÈLE",
+        help="modèle de rapport (dossier notebooks/) : comparaison_territoriale (défaut), "
+        "scenarios, reforme (avec --variant), ou profil_cpts avec un identifiant de CPTS pour "
+        "--territory",
+    )
     report.set_defaults(handler=cmd_report, exit_on_error=EXIT_REPORT_FAILED)
 
     batch = subparsers.add_parser(
@@ -73,21 +105,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers",
         type=positive(int),
         default=os.cpu_count() or 1,
-        help="processus de calcul en parallèle (défaut : nombre de cœurs)",
+        metavar="N",
+        help="rapports calculés en parallèle (défaut : nombre de cœurs)",
     )
     batch.add_argument(
         "--notebook",
         default=None,
-        metavar="NAME",
-        help="modèle de rapport (défaut : comparaison, ou profil avec --by cpts)",
+        metavar="MODÈLE",
+        help="modèle de rapport (défaut : comparaison_territoriale, ou profil_cpts avec "
+        "--by cpts), ex. reforme avec --variant",
     )
-    batch.add_argument("--only-failed", action="store_true", help="relancer les échecs seuls")
+    batch.add_argument(
+        "--only-failed",
+        action="store_true",
+        help="ne relancer que les rapports en échec au lot précédent (manifest.json)",
+    )
     batch.add_argument(
         "--timeout",
         type=positive(float),
         default=None,
-        metavar="S",
-        help="durée maximale d'un rapport, en secondes (défaut : 600)",
+        metavar="SECONDES",
+        help="durée maximale d'un rapport, au-delà il est interrompu (défaut : 600)",
     )
     batch.set_defaults(handler=cmd_batch, exit_on_error=EXIT_REPORT_FAILED)
 
@@ -95,6 +133,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from cpts_analysis.report.entry_points import make_report
 
+    if not _pdf_ready(args):
+        return EXIT_REPORT_FAILED
     result = make_report(
         args.territory,
         args.notebook,
@@ -103,17 +143,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.out,
         variant=args.variant,
         indicators=args.indicateurs,
+        pdf=args.pdf,
     )
     if not result.ok:
         _print_failure(result)
         return EXIT_REPORT_FAILED
     print(result.outputs["html"])
+    if args.pdf:
+        print(result.outputs["pdf"])
     return 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from cpts_analysis.report.entry_points import make_batch
 
+    if not _pdf_ready(args):
+        return EXIT_REPORT_FAILED
     batch = make_batch(
         args.by,
         args.registry,
@@ -125,6 +170,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         notebook=args.notebook,
         variant=args.variant,
         indicators=args.indicateurs,
+        pdf=args.pdf,
     )
     print(
         f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "
@@ -135,6 +181,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for result in batch.failed:
         _print_failure(result)
     return EXIT_REPORT_FAILED if batch.any_failed else 0
+
+
+def _pdf_ready(args: argparse.Namespace) -> bool:
+    """With ``--pdf``, check the browser first: its absence fails at once, not per report."""
+    from cpts_analysis.report.pdf import PdfUnavailable, check_available
+
+    if not args.pdf:
+        return True
+    try:
+        check_available()
+    except PdfUnavailable as exc:
+        sys.stderr.write(f"cpts-analysis: erreur : {exc}\n")
+        return False
+    return True
 
 
 def _print_failure(result: ReportResult) -> None:

@@ -53,6 +53,7 @@ class Job:
     slug: str
     label: str = ""
     inputs: tuple[Path, ...] = ()
+    pdf: bool = False  # also print report.pdf
 
     @property
     def key(self) -> str:
@@ -105,7 +106,9 @@ def run_batch(
         if only_failed:
             rerun = previous is not None and previous["status"] == "failed"
         else:
-            rerun = not manifest.reusable(previous, out_dir, hashes[job.key])
+            rerun = not manifest.reusable(previous, out_dir, hashes[job.key]) or bool(
+                job.pdf and previous and "pdf" not in previous["outputs"]
+            )
         if rerun:
             to_run.append(job)
         else:
@@ -267,4 +270,5 @@ def _work(index: int, job: Job, out_dir: Path, timeout: float) -> ReportResult:
         slug=job.slug,
         label=job.label,
         reuse_kernel=True,
+        pdf=job.pdf,
     )

@@ -22,7 +22,7 @@ from cpts_analysis.core.formatting import format_date, format_euros, format_numb
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
-from cpts_analysis.report.tables import formatted, group_label, status_label
+from cpts_analysis.report.tables import formatted, group_label, labelled_rows, status_label
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.deployment import STATE_LABELS
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
@@ -73,7 +73,7 @@ def headline_table(result: Comparison) -> pd.DataFrame:
         ("Règles ACI appliquées", result.rule_set.describe_period()),
         ("Date de référence", format_date(result.date)),
     ]
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"]).set_index("Indicateur")
+    return labelled_rows(pd.DataFrame(rows, columns=["Indicateur", "Valeur"]))
 
 
 def cpts_table(result: Comparison) -> pd.DataFrame:
@@ -127,35 +127,6 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
     )
 
 
-def uncertain_box(result: Comparison) -> HTML:
-    """Warning box listing every amount used whose status is not "confirmed", and the tacit
-    renewal of contracts past their fifth year (an unconfirmed rule)."""
-    renewed = result.current.loc[result.current["renewal"], "cpts_id"].nunique()
-    payment = result.rule_set.payment
-    renewal = (
-        f"<li><b>Renouvellement tacite des contrats</b> : {renewed} CPTS au-delà de leur "
-        f"cinquième année de contrat sont financées comme si le contrat était renouvelé "
-        f"(statut <i>{html.escape(status_label(payment.renewal_status))}</i>). "
-        f"<small>Source : {html.escape(payment.renewal_source)}</small></li>"
-        if renewed
-        else ""
-    )
-    if result.uncertain.empty and not renewal:
-        return HTML("<p>Tous les montants utilisés ont le statut « confirmé ».</p>")
-    items = renewal + "".join(
-        f"<li><b>{html.escape(group_label(r.mission))} — {html.escape(r.label)}</b>, taille "
-        f"{r.tier} : statut <i>{html.escape(status_label(r.status))}</i> ({r.cpts} CPTS, "
-        f"{html.escape(format_euros(r.montant_total))} au total). "
-        f"<small>Source : {html.escape(r.source)}</small></li>"
-        for r in result.uncertain.itertuples()
-    )
-    return HTML(
-        '<div class="cpts-warning" style="border-left:4px solid #e6550d;background:#fff5eb;'
-        'padding:0.5em 1em"><p><b>Attention : montants non confirmés</b></p>'
-        f"<ul>{items}</ul></div>"
-    )
-
-
 def method_note(result: Comparison) -> HTML:
     rule_set = result.rule_set
     vintages = "".join(f"<li>{k} : {html.escape(v)}</li>" for k, v in DATA_VINTAGES.items())
@@ -170,7 +141,7 @@ def method_note(result: Comparison) -> HTML:
 
 
 def map_layers(result: Comparison, names: pd.Series) -> dict:
-    """Keyword arguments of ``plots.territory_map`` for the comparison's territory."""
+    """Keyword arguments of ``maps.territory_map`` for the comparison's territory."""
     members = result.memberships
     communes = load_communes()
     scope = communes.loc[communes["dep"].isin(result.territory.departements), "code"]
@@ -222,7 +193,7 @@ def comparison_sidecars(
 
 
 def profile_map_layers(profile: Profile) -> dict:
-    """``plots.territory_map`` arguments: the CPTS inside its department(s)."""
+    """``maps.territory_map`` arguments: the CPTS inside its department(s)."""
     memberships = profile.communes.assign(cpts_id=profile.cpts["cpts_id"])
     region = single_region(memberships["code_commune"])
     units = territory_units(memberships["code_commune"], geometry=True, region=region)
@@ -258,7 +229,7 @@ def profile_summary(profile: Profile) -> pd.DataFrame:
                 "référence, missions socles démarrant à leur date limite",
             )
         )
-    return pd.DataFrame(rows, columns=["Indicateur", "Valeur"]).set_index("Indicateur")
+    return labelled_rows(pd.DataFrame(rows, columns=["Indicateur", "Valeur"]))
 
 
 def years_table(profile: Profile) -> pd.DataFrame:
@@ -304,9 +275,9 @@ def variable_table(profile: Profile) -> pd.DataFrame:
 
 def overrides_table(profile: Profile) -> pd.DataFrame:
     if profile.overrides.empty:
-        return pd.DataFrame(
-            {"Montants locaux": ["aucun : montants nationaux appliqués"]}
-        ).set_index("Montants locaux")
+        return labelled_rows(
+            pd.DataFrame({"Montants locaux": ["aucun : montants nationaux appliqués"]})
+        )
     return formatted(
         profile.overrides.assign(mission=profile.overrides["mission"].map(group_label)),
         {

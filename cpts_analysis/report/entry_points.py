@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from cpts_analysis.aci.variants import load_variant
@@ -15,6 +16,7 @@ from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.report import jobs
 from cpts_analysis.report.batch import BatchResult, run_batch
 from cpts_analysis.report.execute import ReportResult, run_report
+from cpts_analysis.report.pdf import check_available
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.registry.indicator_file import with_indicator_file
 
@@ -31,6 +33,7 @@ def make_report(
     timeout: float | None = None,
     variant: str | Path | None = None,
     indicators: str | Path | None = None,
+    pdf: bool = False,
 ) -> ReportResult:
     """Run one report template for ``territory`` and export it to HTML.
 
@@ -41,7 +44,7 @@ def make_report(
     kept outside the registry (comparison reports). The registry and the other inputs are
     validated first, so bad input raises :class:`~cpts_analysis.core.errors.InputError` before
     any kernel starts; a failing notebook gives a result with ``ok == False`` and the failing
-    cell in ``error``.
+    cell in ``error``. ``pdf`` also prints ``report.pdf`` with headless Chromium.
 
     Examples:
         >>> import cpts_analysis as cpts
@@ -50,7 +53,7 @@ def make_report(
         PosixPath('reports/comparaison_territoriale/42/report.html')
     """
     source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
-    _check_inputs(source, variant, indicators)
+    _check_inputs(source, variant, indicators, pdf)
     job = jobs.report_job(
         notebook or jobs.DEFAULT_NOTEBOOK,
         territory,
@@ -66,6 +69,7 @@ def make_report(
         timeout or DEFAULT_TIMEOUT_S,
         slug=job.slug,
         label=job.label,
+        pdf=pdf,
     )
 
 
@@ -80,6 +84,7 @@ def make_batch(
     notebook: str | None = None,
     variant: str | Path | None = None,
     indicators: str | Path | None = None,
+    pdf: bool = False,
 ) -> BatchResult:
     """One report per department, region or CPTS (``by``) of the registry, in parallel.
 
@@ -97,9 +102,9 @@ def make_batch(
     batch_jobs = jobs.batch_jobs(
         by, source, _iso(date), notebook, _path(variant), _path(indicators)
     )
-    _check_inputs(source, variant, indicators, registry=False)
+    _check_inputs(source, variant, indicators, pdf, registry=False)
     return run_batch(
-        batch_jobs,
+        [replace(job, pdf=pdf) for job in batch_jobs],
         Path(out),
         workers=workers or os.cpu_count() or 1,
         timeout=timeout or DEFAULT_TIMEOUT_S,
@@ -111,17 +116,21 @@ def _check_inputs(
     source: Path,
     variant: str | Path | None,
     indicators: str | Path | None,
+    pdf: bool,
     registry: bool = True,
 ) -> None:
     """Raise every problem of the registry (unless ``registry`` is false: a batch reads it
     when it lists the territories), the indicator file and the variant before any kernel
-    starts. Missing paths are left to the job builders, which name them."""
+    starts, and whether the browser that prints PDFs is there. Missing paths are left to the
+    job builders, which name them."""
     if (registry or indicators is not None) and source.exists():
         loaded = load_registry(source)
         if indicators is not None:
             with_indicator_file(loaded, Path(indicators))
     if variant is not None and Path(variant).exists():
         load_variant(Path(variant))
+    if pdf:
+        check_available()
 
 
 def _path(value: str | Path | None) -> Path | None:

@@ -22,6 +22,7 @@ from cpts_analysis.report import kernels
 from cpts_analysis.report.export import build_header, write_html
 from cpts_analysis.report.location import default_slug, report_dir, staging_dir
 from cpts_analysis.report.params import OUTPUT_DIR, check_parameters
+from cpts_analysis.report.pdf import REPORT_PDF, write_pdf
 from cpts_analysis.report.sidecars import HEADLINE_FILE, TABLES_FILE, read_headline
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ FAILED_NOTEBOOK = "failed.ipynb"
 ERROR_FILE = "error.txt"
 OUTPUT_FILES = {
     "html": REPORT_HTML,
+    "pdf": REPORT_PDF,
     "notebook": REPORT_NOTEBOOK,
     "headline": HEADLINE_FILE,
     "tables": TABLES_FILE,
@@ -105,13 +107,16 @@ def run_report(
     slug: str | None = None,
     label: str = "",
     reuse_kernel: bool = False,
+    pdf: bool = False,
 ) -> ReportResult:
     """Execute ``notebook`` into ``out_dir/<stem>/<slug>/`` and export its HTML page.
 
     ``timeout`` bounds each cell (None: no limit). ``reuse_kernel`` runs in this process's warm
-    kernel (see :mod:`~cpts_analysis.report.kernels`). Bad parameters or folder names raise
-    :class:`~cpts_analysis.report.params.ReportInputError` before any kernel starts; a failing
-    notebook returns a ``failed`` result naming the cell and the exception.
+    kernel (see :mod:`~cpts_analysis.report.kernels`). ``pdf`` also prints ``report.pdf``
+    (:mod:`~cpts_analysis.report.pdf`), published with the rest or not at all. Bad parameters
+    or folder names raise :class:`~cpts_analysis.report.params.ReportInputError` before any
+    kernel starts; a failing notebook returns a ``failed`` result naming the cell and the
+    exception.
     """
     notebook = Path(notebook).resolve()
     check_parameters(notebook, parameters)
@@ -136,6 +141,8 @@ def run_report(
         _check_completed(nb, staging, notebook)
         header = build_header(notebook.stem, label, parameters, read_headline(staging)["meta"])
         write_html(nb, header, staging / REPORT_HTML)
+        if pdf:
+            write_pdf(staging / REPORT_HTML, staging / REPORT_PDF)
     except Exception as exc:  # any failure is reported per report, never half-published
         error = _describe(exc, notebook, tracker)
         publish_failure(folder, error)

@@ -90,9 +90,11 @@ def _groups(out_dir: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]
 
 def _row(record: dict[str, Any], figures: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     html = record["outputs"].get("html") if record["status"] != "failed" else None
+    pdf = record["outputs"].get("pdf") if record["status"] != "failed" else None
     return {
         "label": record["label"] or record["key"],
         "href": quote(html) if html else "",
+        "pdf": quote(pdf) if pdf else "",
         "status": record["status"],
         "status_label": STATUS_LABELS[record["status"]],
         "duration": f"{format_number(record['duration_s'], 1)} s",

@@ -7,7 +7,7 @@ from IPython.display import Markdown, display
 
 from cpts_analysis.analysis.indicators import Indicators
 from cpts_analysis.core.formatting import format_number
-from cpts_analysis.report import plots
+from cpts_analysis.report import maps, plots
 from cpts_analysis.report.tables import formatted
 
 PARTIAL_MARK = " *"
@@ -63,7 +63,7 @@ def indicator_sections(indicators: Indicators, names: pd.Series, layers: dict) -
             plots.ranked_bars(values.rename(index=lambda c: names.get(c, c)), row["libelle"], unit)
         )
         plots.show(
-            plots.choropleth(
+            maps.choropleth(
                 layers["contours"], values, layers["outline"], f"{row['libelle']} par CPTS", unit
             )
         )

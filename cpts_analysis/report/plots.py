@@ -11,23 +11,24 @@ import io
 
 import matplotlib
 import pandas as pd
-import shapely
-from matplotlib.collections import PathCollection
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
-from matplotlib.path import Path as MplPath
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
+from cpts_analysis.report.deployment_grid import deployment_grid, grid_columns
 from cpts_analysis.report.tables import group_label
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))
+COMPACT_ABOVE = 25
+"""Beyond this many CPTS, charts get compact: bars in columns, the deployment as a CPTS ×
+mission grid (one row per CPTS would be a 70-row wall)."""
 PALETTE = matplotlib.colormaps["tab20"].colors
 
 
-def _figure(width: float = 10, height: float = 5) -> tuple[Figure, matplotlib.axes.Axes]:
+def new_figure(width: float = 10, height: float = 5) -> tuple[Figure, matplotlib.axes.Axes]:
     figure = Figure(figsize=(width, height), dpi=90, layout="constrained")
     return figure, figure.subplots()
 
@@ -51,30 +52,77 @@ def mission_colours(missions: list[str]) -> dict[str, tuple]:
 
 
 def funding_by_mission(current: pd.DataFrame, names: pd.Series, order: list[str]) -> Figure:
-    """Stacked bars: the running contract year's funding of each CPTS, by mission."""
+    """Stacked bars: the running contract year's funding of each CPTS by mission, largest
+    first (in columns above ``COMPACT_ABOVE`` CPTS)."""
     table = current.pivot_table(index="cpts_id", columns="mission", values="amount", aggfunc="sum")
     table = table.reindex(columns=[m for m in order if m in table.columns]).fillna(0)
-    table = table.loc[table.sum(axis=1).sort_values().index]
-    figure, axes = _figure(10, max(3, 0.32 * len(table) + 1.5))
-    left = pd.Series(0.0, index=table.index)
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    figure, panels = _bar_panels(len(table))
     colours = mission_colours(order)
-    labels = table.index.map(names)
-    for mission in table.columns:
-        axes.barh(
-            labels, table[mission], left=left, color=colours[mission], label=group_label(mission)
-        )
-        left += table[mission]
-    axes.xaxis.set_major_formatter(EUROS)
-    axes.set_xlabel("Financement de l'année de contrat en cours")
-    axes.legend(loc="lower right", fontsize="small")
-    axes.set_title("Financement annuel par mission")
+    for axes, rows in panels:
+        chunk = table.iloc[rows]
+        _stacked_bars(axes, chunk.index.map(names), chunk, colours, horizontal=True)
+        axes.set_xlabel("Financement de l'année de contrat en cours")
+    figure.legend(
+        *axes.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=4,
+        fontsize="small",
+        frameon=False,
+    )
+    figure.suptitle("Financement annuel par mission")
     return figure
+
+
+def _bar_panels(count: int) -> tuple[Figure, list[tuple[matplotlib.axes.Axes, slice]]]:
+    """A figure for ``count`` horizontal bars in euros, first row on top: one column, or above
+    ``COMPACT_ABOVE`` columns of at most ``GRID_ROWS`` side by side on one scale, so that 70+
+    CPTS fit one screen. Returns each axes with the rows it shows."""
+    compact = count > COMPACT_ABOVE
+    columns, rows = grid_columns(count) if compact else (1, count)
+    figure = Figure(
+        figsize=(
+            6.2 * columns if compact else 10,
+            max(3, (0.21 if compact else 0.32) * rows + 1.8),
+        ),
+        dpi=90,
+        layout="constrained",
+    )
+    panels = []
+    for index, axes in enumerate(figure.subplots(1, columns, sharex=True, squeeze=False)[0]):
+        axes.set_ylim(rows - 0.5, -0.5)  # same bar height in every column
+        axes.tick_params(axis="y", labelsize=8 if compact else "medium")
+        axes.xaxis.set_major_locator(MaxNLocator(4 if compact else 8))  # amounts never collide
+        axes.xaxis.set_major_formatter(EUROS)
+        panels.append((axes, slice(index * rows, (index + 1) * rows)))
+    return figure, panels
+
+
+def _stacked_bars(
+    axes: matplotlib.axes.Axes,
+    labels: pd.Index,
+    table: pd.DataFrame,
+    colours: dict[str, tuple],
+    horizontal: bool,
+) -> None:
+    """One bar per row of ``table``, stacking its columns (missions) in order."""
+    base = pd.Series(0.0, index=table.index)
+    for mission in table.columns:
+        draw, offset = (axes.barh, "left") if horizontal else (axes.bar, "bottom")
+        draw(
+            labels,
+            table[mission],
+            color=colours[mission],
+            label=group_label(mission),
+            **{offset: base},
+        )
+        base += table[mission]
 
 
 def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
     """€ per inhabitant against population, with the tier thresholds drawn."""
     funded = cpts[cpts["financement_annuel"].notna() & (cpts["population"] > 0)]
-    figure, axes = _figure(10, 5)
+    figure, axes = new_figure(10, 5)
     scatter = axes.scatter(
         funded["population"],
         funded["euros_par_habitant"],
@@ -114,7 +162,7 @@ def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Tim
     cpts_ids = sorted(socle["cpts_id"].unique(), key=lambda c: names.get(c, c))
     missions = list(dict.fromkeys(socle["mission"]))
     colours = mission_colours(missions)
-    figure, axes = _figure(11, max(3, 0.55 * len(cpts_ids) + 1.5))
+    figure, axes = new_figure(11, max(3, 0.55 * len(cpts_ids) + 1.5))
     row = {cpts_id: i for i, cpts_id in enumerate(cpts_ids)}
     offsets = {m: (i - (len(missions) - 1) / 2) * 0.18 for i, m in enumerate(missions)}
     for mission, group in socle.groupby("mission", sort=False):
@@ -142,111 +190,16 @@ def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Tim
     return figure
 
 
-def _path(geometry: shapely.Geometry) -> MplPath:
-    """A (multi)polygon with its holes as one matplotlib path."""
-    vertices, codes = [], []
-    for polygon in getattr(geometry, "geoms", [geometry]):
-        for ring in [polygon.exterior, *polygon.interiors]:
-            coords = list(ring.coords)
-            vertices += coords
-            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY]
-    return MplPath(vertices, codes)
-
-
-def _layer(axes: matplotlib.axes.Axes, geometries, **style) -> None:
-    """One collection per layer: thousands of communes draw several times faster than patches."""
-    paths = [_path(g) for g in geometries if g is not None and not g.is_empty]
-    if paths:
-        axes.add_collection(PathCollection(paths, **style))
-
-
-def territory_map(
-    contours: pd.DataFrame,
-    names: pd.Series,
-    white: pd.DataFrame,
-    overlap: pd.DataFrame,
-    outline: shapely.Geometry,
-    shared: pd.DataFrame | None = None,
-) -> Figure:
-    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline;
-    communes shared by parts (``code_commune, cpts_id, geometry``) hatched in each CPTS's
-    colour."""
-    figure, axes = _figure(9, 9)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(contours))]
-    _layer(
-        axes,
-        contours["geometry"],
-        facecolors=colours,
-        edgecolors="white",
-        linewidths=0.5,
-        alpha=0.85,
-    )
-    _layer(axes, white["geometry"], facecolors="#d9d9d9", edgecolors="#bdbdbd", linewidths=0.2)
-    _layer(
-        axes, overlap["geometry"], facecolors="none", edgecolors="red", hatch="///", linewidths=0.8
-    )
-    _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
-    if shared is not None:
-        _shared_layer(axes, shared, dict(zip(contours["cpts_id"], colours, strict=True)))
-    for row in contours.itertuples():
-        point = row.geometry.representative_point()
-        axes.annotate(
-            names.get(row.cpts_id, row.cpts_id), (point.x, point.y), fontsize=6, ha="center"
-        )
-    frame_map(axes, outline)
-    axes.set_title(
-        "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
-    )
-    return figure
-
-
-def frame_map(axes: matplotlib.axes.Axes, outline: shapely.Geometry) -> None:
-    """Fit a map to the territory's outline, without axes."""
-    minx, miny, maxx, maxy = outline.bounds
-    axes.set_xlim(minx, maxx)
-    axes.set_ylim(miny, maxy)
-    axes.set_aspect(1 / 0.7)  # ~cos(45°): keeps France's shape in lon/lat
-    axes.set_axis_off()
-
-
-SHARED_HATCHES = ("///", "\\\\\\", "|||", "---")
-
-
-def _shared_layer(axes: matplotlib.axes.Axes, shared: pd.DataFrame, colours: dict) -> None:
-    """A shared commune drawn with both (all) colours: one hatch direction per CPTS, in its
-    colour, over a white fill, so the split is visible whatever the fill beneath."""
-    if shared.empty:
-        return
-    for _, group in shared.groupby("code_commune", sort=True):
-        geometry = group["geometry"].iloc[0]
-        _layer(axes, [geometry], facecolors="white", edgecolors="none")
-        for rank, cpts_id in enumerate(sorted(group["cpts_id"])):
-            colour = colours.get(cpts_id, "black")
-            hatch = SHARED_HATCHES[rank % len(SHARED_HATCHES)]
-            _layer(
-                axes,
-                [geometry],
-                facecolors="none",
-                edgecolors="none",
-                hatchcolor=colour,
-                hatch=hatch,
-                hatch_linewidth=2.5,
-            )
-        _layer(axes, [geometry], facecolors="none", edgecolors="black", linewidths=0.8)
-    axes.text(
-        0.5,
-        -0.02,
-        "hachures de couleurs : commune partagée entre CPTS (une couleur par CPTS)",
-        transform=axes.transAxes,
-        ha="center",
-        va="top",
-        fontsize="small",
-    )
+def deployment_chart(deployment: pd.DataFrame, names: pd.Series, date: pd.Timestamp) -> Figure:
+    """The timeline for a few CPTS; above ``COMPACT_ABOVE``, the compact grid."""
+    if deployment["cpts_id"].nunique() > COMPACT_ABOVE:
+        return deployment_grid(deployment, names)
+    return deployment_timeline(deployment, names, date)
 
 
 def coverage_bars(cover: pd.DataFrame) -> Figure:
     """Coverage rate per department."""
-    figure, axes = _figure(10, max(2.5, 0.4 * len(cover) + 1.2))
+    figure, axes = new_figure(10, max(2.5, 0.28 * len(cover) + 1.0))
     labels = cover["nom"] + " (" + cover.iloc[:, 0].astype(str) + ")"
     axes.barh(labels, cover["taux"], color="#3182bd")
     for y, rate in enumerate(cover["taux"]):
@@ -268,7 +221,7 @@ def coverage_bars(cover: pd.DataFrame) -> Figure:
 def cumulative_cash(schedule: pd.DataFrame) -> Figure:
     """Cumulative payments over time (step chart)."""
     daily = schedule.groupby("date")["amount"].sum().sort_index().cumsum()
-    figure, axes = _figure(10, 4)
+    figure, axes = new_figure(10, 4)
     axes.step(daily.index, daily.to_numpy(), where="post", color="#31a354")
     axes.fill_between(daily.index, daily.to_numpy(), step="post", alpha=0.2, color="#31a354")
     axes.yaxis.set_major_formatter(EUROS)
@@ -283,18 +236,8 @@ def yearly_by_mission(funding: pd.DataFrame, order: list[str]) -> Figure:
         index="contract_year", columns="mission", values="amount", aggfunc="sum"
     ).fillna(0)
     table = table.reindex(columns=[m for m in order if m in table.columns])
-    figure, axes = _figure(10, 4.5)
-    bottom = pd.Series(0.0, index=table.index)
-    colours = mission_colours(order)
-    for mission in table.columns:
-        axes.bar(
-            table.index.astype(str),
-            table[mission],
-            bottom=bottom,
-            color=colours[mission],
-            label=group_label(mission),
-        )
-        bottom += table[mission]
+    figure, axes = new_figure(10, 4.5)
+    _stacked_bars(axes, table.index.astype(str), table, mission_colours(order), horizontal=False)
     axes.yaxis.set_major_formatter(EUROS)
     axes.set_xlabel("Année de contrat")
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
@@ -303,14 +246,16 @@ def yearly_by_mission(funding: pd.DataFrame, order: list[str]) -> Figure:
 
 
 def gains_losses(table: pd.DataFrame, label_column: str, value_column: str, title: str) -> Figure:
-    """Horizontal bars of a signed amount (green gain, red loss)."""
-    ordered = table.sort_values(value_column)
-    figure, axes = _figure(10, max(3, 0.32 * len(ordered) + 1.5))
-    colours = ["#31a354" if v >= 0 else "#de2d26" for v in ordered[value_column]]
-    axes.barh(ordered[label_column], ordered[value_column], color=colours)
-    axes.axvline(0, color="black", linewidth=0.8)
-    axes.xaxis.set_major_formatter(EUROS)
-    axes.set_title(title)
+    """Horizontal bars of a signed amount (green gain, red loss), largest first (in columns
+    above ``COMPACT_ABOVE`` rows)."""
+    ordered = table.sort_values(value_column, ascending=False)
+    figure, panels = _bar_panels(len(ordered))
+    for axes, rows in panels:
+        chunk = ordered.iloc[rows]
+        colours = ["#31a354" if v >= 0 else "#de2d26" for v in chunk[value_column]]
+        axes.barh(chunk[label_column], chunk[value_column], color=colours)
+        axes.axvline(0, color="black", linewidth=0.8)
+    figure.suptitle(title)
     return figure
 
 
@@ -320,7 +265,7 @@ def budget_bars(table: pd.DataFrame, order: list[str]) -> Figure:
     ``table`` is ``analysis.budget.budget_by_mission``: a row per year, a column per mission.
     """
     missions = [m for m in order if m in table.columns]
-    figure, axes = _figure(10, 4.5)
+    figure, axes = new_figure(10, 4.5)
     years = table["year"].astype(str)
     bottom = pd.Series(0.0, index=table.index)
     colours = mission_colours(order)
@@ -347,7 +292,7 @@ def budget_bars(table: pd.DataFrame, order: list[str]) -> Figure:
     return figure
 
 
-def _skewed(low: float, high: float) -> bool:
+def skewed(low: float, high: float) -> bool:
     """Positive values spread over more than a factor 20 (a city's density beside rural
     ones): a log scale keeps them apart."""
     return bool(low > 0 and high / low >= 20)
@@ -356,7 +301,7 @@ def _skewed(low: float, high: float) -> bool:
 def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
     """Bars of one indicator per CPTS (``values`` indexed by CPTS name), highest on top."""
     ordered = values.dropna().sort_values()
-    figure, axes = _figure(10, max(3, 0.28 * len(ordered) + 1.5))
+    figure, axes = new_figure(10, max(3, 0.28 * len(ordered) + 1.5))
     axes.barh(ordered.index, ordered.to_numpy(), color="#3182bd")
     for y, value in enumerate(ordered):
         axes.annotate(
@@ -367,52 +312,12 @@ def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
             va="center",
             fontsize="x-small",
         )
-    if len(ordered) and _skewed(ordered.iloc[0], ordered.iloc[-1]):
+    if len(ordered) and skewed(ordered.iloc[0], ordered.iloc[-1]):
         axes.set_xscale("log")
         unit += " (échelle logarithmique)"
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
     axes.margins(y=0.01)
     axes.set_xlabel(unit)
     axes.tick_params(axis="y", labelsize="small")
-    axes.set_title(title)
-    return figure
-
-
-def choropleth(
-    contours: pd.DataFrame, values: pd.Series, outline: shapely.Geometry, title: str, unit: str
-) -> Figure:
-    """CPTS territories coloured by one indicator (``values`` indexed by ``cpts_id``); grey:
-    no value."""
-    figure, axes = _figure(9, 8)
-    shown = contours.assign(valeur=contours["cpts_id"].map(values))
-    known = shown[shown["valeur"].notna()]
-    low, high = known["valeur"].min(), known["valeur"].max()
-    scale = matplotlib.colors.LogNorm if _skewed(low, high) else matplotlib.colors.Normalize
-    norm = scale(low, high)
-    cmap = matplotlib.colormaps["viridis"]
-    _layer(
-        axes,
-        known["geometry"],
-        facecolors=[cmap(norm(v)) for v in known["valeur"]],
-        edgecolors="white",
-        linewidths=0.5,
-    )
-    _layer(
-        axes,
-        shown.loc[shown["valeur"].isna(), "geometry"],
-        facecolors="#d9d9d9",
-        edgecolors="white",
-    )
-    _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
-    minx, miny, maxx, maxy = outline.bounds
-    axes.set_xlim(minx, maxx)
-    axes.set_ylim(miny, maxy)
-    axes.set_aspect(1 / 0.7)  # as territory_map
-    axes.set_axis_off()
-    colourbar = figure.colorbar(
-        matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=unit
-    )
-    colourbar.formatter = FuncFormatter(lambda v, _: format_number(v))
-    colourbar.update_ticks()
     axes.set_title(title)
     return figure

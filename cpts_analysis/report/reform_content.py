@@ -18,7 +18,8 @@ from cpts_analysis.analysis.reform import Reform
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
 from cpts_analysis.report.content import DATA_VINTAGES, _euros, _number
 from cpts_analysis.report.inputs import NotebookInputs
-from cpts_analysis.report.plots import EUROS, _figure, _layer, frame_map
+from cpts_analysis.report.maps import frame_map, layer
+from cpts_analysis.report.plots import EUROS, new_figure
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import formatted, group_label, status_label
 from cpts_analysis.territory.communes import load_communes
@@ -187,13 +188,13 @@ def delta_map(result: Reform) -> Figure:
         result.cpts[["cpts_id", "nom", "delta", "date_signature"]], on="cpts_id"
     )
     unsigned = contours["date_signature"].isna().to_numpy()
-    figure, axes = _figure(9, 9)
+    figure, axes = new_figure(9, 9)
     norm = CenteredNorm(halfrange=max(float(contours["delta"].abs().max()), 1.0))
     colours = matplotlib.colormaps["RdYlGn"](norm(contours["delta"]))
     colours[unsigned] = matplotlib.colors.to_rgba("#d9d9d9")
-    _layer(axes, contours["geometry"], facecolors=colours, edgecolors="grey", linewidths=0.5)
+    layer(axes, contours["geometry"], facecolors=colours, edgecolors="grey", linewidths=0.5)
     outline = shapely.union_all(units["geometry"].to_numpy())
-    _layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
+    layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
     for row in contours.itertuples():
         point = row.geometry.representative_point()
         value = "non signée" if pd.isna(row.date_signature) else format_euros(row.delta)

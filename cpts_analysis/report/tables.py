@@ -6,6 +6,7 @@ the rules, funding and schedule modules produced.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 
 import pandas as pd
@@ -35,6 +36,13 @@ def group_label(group: str) -> str:
     return missions[group].short_label if group in missions else GROUP_LABELS.get(group, group)
 
 
+def sort_key(name: str) -> str:
+    """Alphabetical order as a French reader expects it: ``Église`` near ``Eau``, ``de`` near
+    ``De``, not after ``Z``."""
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status or "", status or "–")
 
@@ -48,12 +56,7 @@ def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
     sources: list[str] = []
 
     def cite(texts: pd.Series) -> str:
-        refs = []
-        for text in dict.fromkeys(texts.dropna()):
-            if text not in sources:
-                sources.append(text)
-            refs.append(f"[{sources.index(text) + 1}]")
-        return " ".join(refs)
+        return " ".join(citation(sources, text) for text in dict.fromkeys(texts.dropna()))
 
     rows = []
     for (group, _), line in amounts.groupby(["group", "component"], sort=False):
@@ -82,6 +85,23 @@ def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
             "Sources": "",
         }
     return table, sources
+
+
+def citation(sources: list[str], text: str) -> str:
+    """``[n]``: the number of ``text`` in the numbered ``sources``, appended if new."""
+    if text not in sources:
+        sources.append(text)
+    return f"[{sources.index(text) + 1}]"
+
+
+def tier_range(tiers: list[int]) -> str:
+    """``[1, 2, 3, 4]`` → ``tailles 1 à 4``; ``[3]`` → ``taille 3``; ``[1, 3]`` →
+    ``tailles 1, 3``."""
+    if len(tiers) == 1:
+        return f"taille {tiers[0]}"
+    if tiers == list(range(tiers[0], tiers[-1] + 1)):
+        return f"tailles {tiers[0]} à {tiers[-1]}"
+    return "tailles " + ", ".join(map(str, tiers))
 
 
 def envelope_totals(rule_set: RuleSet) -> dict[str, dict[str, float]]:
@@ -140,7 +160,7 @@ def formatted(
 ) -> pd.DataFrame:
     """Display copy: ``columns`` maps each kept column to (French label, formatter or None).
 
-    The first column becomes the index, so reports show no meaningless row numbers.
+    The first column becomes the row labels (see :func:`labelled_rows`).
     """
     shown = pd.DataFrame(
         {
@@ -150,7 +170,17 @@ def formatted(
             for column, (label, fmt) in columns.items()
         }
     )
-    return shown.set_index(shown.columns[0])
+    return labelled_rows(shown)
+
+
+def labelled_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The first column as row labels, its title in the header row's corner.
+
+    Reports then show no meaningless row numbers, and pandas draws one header row: a named
+    index would add a second one, empty but for that name.
+    """
+    first = table.columns[0]
+    return table.set_index(first).rename_axis(index=None, columns=first)
 
 
 def _missing(value: object) -> bool:

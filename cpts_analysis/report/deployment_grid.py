@@ -1,0 +1,80 @@
+"""The compact deployment view of many CPTS: one cell per CPTS and socle mission, coloured by
+its state on the reference date (a timeline of 70 CPTS would be a 70-row wall)."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.colors
+import matplotlib.patches
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cpts_analysis.report.tables import group_label, sort_key
+
+GRID_ROWS = 36  # CPTS per column of the grid, so that 70+ CPTS fit on one screen
+GRID_STATES = {  # deployment state → (legend label, colour, mark for black-and-white prints)
+    "en_cours": ("démarrée dans les délais", "#74c476", ""),
+    "demarree_en_retard": ("démarrée en retard", "#fd8d3c", "!"),
+    "en_retard": ("non démarrée, délai dépassé", "#de2d26", "✕"),
+    "a_venir": ("pas encore due", "#e0e0e0", ""),
+}
+
+
+def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
+    """One cell per CPTS and socle mission, coloured by its state on the reference date.
+
+    CPTS are listed alphabetically in columns of at most ``GRID_ROWS``; the legend counts the
+    cells of each state.
+    """
+    socle = deployment[deployment["date_limite_demarrage"].notna()]
+    missions = list(dict.fromkeys(socle["mission"]))
+    cpts_ids = sorted(socle["cpts_id"].unique(), key=lambda c: sort_key(names.get(c, c)))
+    states = socle.pivot(index="cpts_id", columns="mission", values="etat")
+    states = states.reindex(index=cpts_ids, columns=missions)
+    codes = {state: i for i, state in enumerate(GRID_STATES)}
+    panels, rows = grid_columns(len(cpts_ids))
+    figure = Figure(figsize=(4.6 * panels, 0.2 * rows + 1.6), dpi=90, layout="constrained")
+    colours = matplotlib.colors.ListedColormap([c for _, c, _ in GRID_STATES.values()])
+    for index, axes in enumerate(figure.subplots(1, panels, squeeze=False)[0]):
+        chunk = states.iloc[index * rows : (index + 1) * rows]
+        grid = chunk.apply(lambda column: column.map(codes)).to_numpy(dtype=float)
+        axes.pcolormesh(
+            grid, cmap=colours, vmin=-0.5, vmax=len(codes) - 0.5, edgecolors="white", linewidth=1
+        )
+        for (y, x), state in np.ndenumerate(chunk.to_numpy()):
+            mark = GRID_STATES.get(state, ("", "", ""))[2]
+            if mark:
+                axes.text(x + 0.5, y + 0.5, mark, ha="center", va="center", fontsize=7)
+        axes.set_xlim(0, len(missions))
+        axes.set_ylim(rows, 0)
+        axes.set_yticks(
+            [y + 0.5 for y in range(len(chunk))], [names.get(c, c) for c in chunk.index]
+        )
+        axes.set_xticks([x + 0.5 for x in range(len(missions))], map(group_label, missions))
+        axes.tick_params(axis="both", length=0, labelsize=8)
+        axes.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
+        for label in axes.get_xticklabels():
+            label.set(rotation=35, ha="left", rotation_mode="anchor")
+        axes.set_frame_on(False)
+    counts = socle["etat"].value_counts()
+    figure.legend(
+        handles=[
+            matplotlib.patches.Patch(color=colour, label=f"{label} ({counts.get(state, 0)})")
+            for state, (label, colour, _) in GRID_STATES.items()
+        ],
+        loc="outside lower center",
+        ncols=len(GRID_STATES),
+        fontsize="small",
+        frameon=False,
+    )
+    figure.suptitle(
+        "Missions socles au regard du calendrier de déploiement (cellules : CPTS × mission)"
+    )
+    return figure
+
+
+def grid_columns(count: int) -> tuple[int, int]:
+    """(columns, rows per column) to list ``count`` CPTS in columns of at most ``GRID_ROWS``."""
+    columns = max(1, -(-count // GRID_ROWS))
+    return columns, -(-count // columns)

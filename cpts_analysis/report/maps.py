@@ -1,0 +1,184 @@
+"""Maps of the reports: CPTS territories, shared communes, indicator choropleths.
+
+Geometries are drawn as one matplotlib path collection per layer (not one artist per
+commune), which keeps a region's map fast to draw; figures come from ``plots.new_figure``.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import pandas as pd
+import shapely
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
+
+from cpts_analysis.core.formatting import format_number
+from cpts_analysis.report.map_labels import legend_size, name_legend, numbered_markers
+from cpts_analysis.report.plots import PALETTE, new_figure, skewed
+from cpts_analysis.report.tables import sort_key
+
+MAP_WIDTH = 8.0  # inches
+# Territory colours: tab20 without its two greys, which would read as white zones.
+TERRITORY_COLOURS = [c for i, c in enumerate(PALETTE) if i not in (14, 15)]
+
+
+def _path(geometry: shapely.Geometry) -> MplPath:
+    """A (multi)polygon with its holes as one matplotlib path."""
+    vertices, codes = [], []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        for ring in [polygon.exterior, *polygon.interiors]:
+            coords = list(ring.coords)
+            vertices += coords
+            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY]
+    return MplPath(vertices, codes)
+
+
+def layer(axes: matplotlib.axes.Axes, geometries, **style) -> None:
+    """One collection per layer: thousands of communes draw several times faster than patches."""
+    paths = [_path(g) for g in geometries if g is not None and not g.is_empty]
+    if paths:
+        axes.add_collection(PathCollection(paths, **style))
+
+
+def territory_map(
+    contours: pd.DataFrame,
+    names: pd.Series,
+    white: pd.DataFrame,
+    overlap: pd.DataFrame,
+    outline: shapely.Geometry,
+    shared: pd.DataFrame | None = None,
+) -> Figure:
+    """CPTS territories (colours), white zones (grey), overlaps (red), territory outline;
+    communes shared by parts (``code_commune, cpts_id, geometry``) hatched in each CPTS's
+    colour.
+
+    A single CPTS is named on the map. Several are numbered (in alphabetical order) with
+    markers that never overlap (:mod:`~cpts_analysis.report.map_labels`), a leader line joining
+    a marker pushed aside to its territory, and named in a legend beside the map: names
+    written on the map would pile up wherever territories are small (cities, valleys).
+    """
+    several = len(contours) > 1
+    contours = contours.assign(nom=contours["cpts_id"].map(lambda c: names.get(c, c)))
+    contours = contours.sort_values("nom", key=lambda s: s.map(sort_key), ignore_index=True)
+    minx, miny, maxx, maxy = outline.bounds
+    height = min(10.0, MAP_WIDTH * (maxy - miny) / 0.7 / max(maxx - minx, 1e-9) + 0.8)
+    if several:
+        legend_width, legend_height = legend_size(contours["nom"].tolist())
+        figure = Figure(
+            figsize=(MAP_WIDTH + legend_width, max(height, legend_height + 0.6)),
+            dpi=90,
+            layout="constrained",
+        )
+        axes, legend = figure.subplots(1, 2, width_ratios=[MAP_WIDTH, legend_width])
+    else:
+        figure, axes = new_figure(9, 9)
+    colours = [TERRITORY_COLOURS[i % len(TERRITORY_COLOURS)] for i in range(len(contours))]
+    layer(
+        axes,
+        contours["geometry"],
+        facecolors=colours,
+        edgecolors="white",
+        linewidths=0.5,
+        alpha=0.85,
+    )
+    layer(axes, white["geometry"], facecolors="#d9d9d9", edgecolors="#bdbdbd", linewidths=0.2)
+    layer(
+        axes, overlap["geometry"], facecolors="none", edgecolors="red", hatch="///", linewidths=0.8
+    )
+    layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
+    if shared is not None:
+        _shared_layer(axes, shared, dict(zip(contours["cpts_id"], colours, strict=True)))
+    frame_map(axes, outline)
+    axes.set_title(
+        "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
+    )
+    points = [g.representative_point() for g in contours["geometry"]]
+    if several:
+        numbered_markers(figure, axes, [(p.x, p.y) for p in points])
+        name_legend(legend, contours["nom"].tolist())
+    else:
+        for point, name in zip(points, contours["nom"], strict=True):
+            axes.annotate(name, (point.x, point.y), fontsize=8, ha="center")
+    return figure
+
+
+def frame_map(axes: matplotlib.axes.Axes, outline: shapely.Geometry) -> None:
+    """Fit a map to the territory's outline, without axes."""
+    minx, miny, maxx, maxy = outline.bounds
+    axes.set_xlim(minx, maxx)
+    axes.set_ylim(miny, maxy)
+    axes.set_aspect(1 / 0.7)  # ~cos(45°): keeps France's shape in lon/lat
+    axes.set_axis_off()
+
+
+SHARED_HATCHES = ("///", "\\\\\\", "|||", "---")
+
+
+def _shared_layer(axes: matplotlib.axes.Axes, shared: pd.DataFrame, colours: dict) -> None:
+    """A shared commune drawn with both (all) colours: one hatch direction per CPTS, in its
+    colour, over a white fill, so the split is visible whatever the fill beneath."""
+    if shared.empty:
+        return
+    for _, group in shared.groupby("code_commune", sort=True):
+        geometry = group["geometry"].iloc[0]
+        layer(axes, [geometry], facecolors="white", edgecolors="none")
+        for rank, cpts_id in enumerate(sorted(group["cpts_id"])):
+            colour = colours.get(cpts_id, "black")
+            hatch = SHARED_HATCHES[rank % len(SHARED_HATCHES)]
+            layer(
+                axes,
+                [geometry],
+                facecolors="none",
+                edgecolors="none",
+                hatchcolor=colour,
+                hatch=hatch,
+                hatch_linewidth=2.5,
+            )
+        layer(axes, [geometry], facecolors="none", edgecolors="black", linewidths=0.8)
+    axes.text(
+        0.5,
+        -0.02,
+        "hachures de couleurs : commune partagée entre CPTS (une couleur par CPTS)",
+        transform=axes.transAxes,
+        ha="center",
+        va="top",
+        fontsize="small",
+    )
+
+
+def choropleth(
+    contours: pd.DataFrame, values: pd.Series, outline: shapely.Geometry, title: str, unit: str
+) -> Figure:
+    """CPTS territories coloured by one indicator (``values`` indexed by ``cpts_id``); grey:
+    no value."""
+    figure, axes = new_figure(9, 8)
+    shown = contours.assign(valeur=contours["cpts_id"].map(values))
+    known = shown[shown["valeur"].notna()]
+    low, high = known["valeur"].min(), known["valeur"].max()
+    scale = matplotlib.colors.LogNorm if skewed(low, high) else matplotlib.colors.Normalize
+    norm = scale(low, high)
+    cmap = matplotlib.colormaps["viridis"]
+    layer(
+        axes,
+        known["geometry"],
+        facecolors=[cmap(norm(v)) for v in known["valeur"]],
+        edgecolors="white",
+        linewidths=0.5,
+    )
+    layer(
+        axes,
+        shown.loc[shown["valeur"].isna(), "geometry"],
+        facecolors="#d9d9d9",
+        edgecolors="white",
+    )
+    layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
+    frame_map(axes, outline)
+    colourbar = figure.colorbar(
+        matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=unit
+    )
+    colourbar.formatter = FuncFormatter(lambda v, _: format_number(v))
+    colourbar.update_ticks()
+    axes.set_title(title)
+    return figure

@@ -1,0 +1,64 @@
+"""Every option of every command explains itself in French; ``--version``; ``--pdf`` fails
+early and clearly where Playwright or Chromium is missing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import version
+
+import pytest
+
+from cpts_analysis.cli.main import build_parser, main
+from cpts_analysis.report import pdf
+
+ENGLISH = ("show this help", "usage:", "positional arguments", "show program's version")
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {"": parser, **commands.choices}
+
+
+@pytest.mark.parametrize("name", sorted(_commands()))
+def test_every_option_has_a_french_help(name, capsys):
+    parser = _commands()[name]
+    undocumented = [
+        "/".join(action.option_strings) or action.dest
+        for action in parser._actions
+        if not (action.help or "").strip() or action.help == argparse.SUPPRESS
+    ]
+    assert undocumented == [], f"{name or 'cpts-analysis'} : options sans aide"
+    with pytest.raises(SystemExit) as exit_:
+        main([name, "--help"] if name else ["--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("utilisation : ") and "afficher cette aide et quitter" in text
+    assert not [word for word in ENGLISH if word in text]
+    if name:
+        assert parser.description, "the command's --help starts with what it does"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"cpts-analysis {version('cpts-analysis')}\n"
+
+
+def test_pdf_without_chromium_fails_before_any_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pdf, "chromium_path", lambda: str(tmp_path / "pas-de-chromium"))
+    out = tmp_path / "rapports"
+    code = main(["report", "--territory", "42", "--out", str(out), "--pdf"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "export PDF impossible : Chromium est absent ou ne démarre pas" in err
+    assert "apt-get install chromium" in err and "Traceback" not in err
+    assert not out.exists()  # nothing started, nothing half-written
+
+
+def test_pdf_without_playwright_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import fails as if absent
+    with pytest.raises(pdf.PdfUnavailable, match=r"Playwright n'est pas installé.*\[pdf\]"):
+        pdf.check_available()
