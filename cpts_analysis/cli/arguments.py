@@ -19,7 +19,7 @@ EXIT_USAGE = 2
 
 
 class _FrenchHelp(argparse.HelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(self, usage, actions, groups, prefix=None):
         # Subcommands pass prefix="" to compute their name: only the default is translated.
         super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
 

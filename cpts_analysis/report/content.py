@@ -8,6 +8,7 @@ one run to the next (golden notebooks compare them).
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import pandas as pd
 import shapely
@@ -19,10 +20,16 @@ from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.core.formatting import format_date, format_euros, format_number, format_percent
-from cpts_analysis.report.inputs import NotebookInputs
+from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
 from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
-from cpts_analysis.report.tables import formatted, group_label, labelled_rows, status_label
+from cpts_analysis.report.tables import (
+    Formatter,
+    formatted,
+    group_label,
+    labelled_rows,
+    status_label,
+)
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.deployment import STATE_LABELS
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
@@ -41,11 +48,11 @@ def configure_display() -> None:
     pd.set_option("display.width", 250)
 
 
-def _number(value: object) -> str:
+def _number(value: Any) -> str:
     return format_number(float(value))
 
 
-def _euros(value: object) -> str:
+def _euros(value: Any) -> str:
     return format_euros(float(value))
 
 
@@ -60,10 +67,13 @@ def headline_table(result: Comparison) -> pd.DataFrame:
         ("dont CPTS ayant signé l'ACI", _number(h["cpts_signees"])),
         ("Population du territoire (Insee 2023)", _number(h["population"])),
         ("Population couverte par une CPTS", _number(h["population_couverte"])),
-        ("Taux de couverture", format_percent(h["taux_couverture"])),
+        ("Taux de couverture", format_percent(float(h["taux_couverture"]))),
         ("Communes en zone blanche", _number(h["communes_zone_blanche"])),
         ("Financement ACI de l'année de contrat en cours", _euros(h["financement_annuel_total"])),
-        ("Financement par habitant couvert", format_euros(h["euros_par_habitant_couvert"], True)),
+        (
+            "Financement par habitant couvert",
+            format_euros(float(h["euros_par_habitant_couvert"]), True),
+        ),
         ("Missions socles en retard (non démarrées)", _number(h["missions_en_retard"])),
         (
             "CPTS financées au titre d'un renouvellement tacite",
@@ -254,7 +264,7 @@ def schedule_table(profile: Profile) -> pd.DataFrame:
             "contract_year": ("Année", None),
             "mission": ("Mission", None),
             "label": ("Composante", None),
-            "kind": ("Versement", KIND_LABELS.get),
+            "kind": ("Versement", KIND_LABELS.__getitem__),
             "amount": ("Montant", _euros),
         },
     )
@@ -338,10 +348,11 @@ def split_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.DataFrame:
-    columns = {"configuration": ("Configuration", None)}
+    columns: dict[str, tuple[str, Formatter | None]] = {"configuration": ("Configuration", None)}
     if "communes" in table:
         columns["communes"] = ("Communes", _number)
-    columns |= {"population": ("Population", _number), "enveloppe": ("Enveloppe annuelle", _euros)}
+    columns["population"] = ("Population", _number)
+    columns["enveloppe"] = ("Enveloppe annuelle", _euros)
     shown = formatted(table, columns)
     shown.loc[label] = dict.fromkeys(shown.columns, "") | {
         "Enveloppe annuelle": format_euros(float(difference))
@@ -350,12 +361,17 @@ def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.Da
 
 
 def rule_sets_table(table: pd.DataFrame) -> pd.DataFrame:
-    money = {c: (c, _euros) for c in table.columns if c not in ("cpts_id", "nom", "population")}
-    return formatted(table, {"nom": ("CPTS", None), "population": ("Population", _number)} | money)
+    columns: dict[str, tuple[str, Formatter | None]] = {
+        "nom": ("CPTS", None),
+        "population": ("Population", _number),
+    }
+    for column in table.columns.drop(["cpts_id", "nom", "population"], errors="ignore"):
+        columns[column] = (column, _euros)
+    return formatted(table, columns)
 
 
 def scenario_sidecars(
-    inputs: NotebookInputs, headline: dict, tables: dict[str, pd.DataFrame]
+    inputs: ScenarioInputs, headline: dict, tables: dict[str, pd.DataFrame]
 ) -> None:
     save_sidecars(
         inputs.output_dir,

@@ -25,7 +25,7 @@ INTEGERS = FuncFormatter(lambda value, _: format_number(value))
 COMPACT_ABOVE = 25
 """Beyond this many CPTS, charts get compact: bars in columns, the deployment as a CPTS ×
 mission grid (one row per CPTS would be a 70-row wall)."""
-PALETTE = matplotlib.colormaps["tab20"].colors
+PALETTE = [matplotlib.colormaps["tab20"](i) for i in range(20)]
 
 
 def new_figure(width: float = 10, height: float = 5) -> tuple[Figure, matplotlib.axes.Axes]:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from cpts_analysis.aci.missions import catalogue
 from cpts_analysis.aci.rules import RuleSet
 from cpts_analysis.core.formatting import format_date, format_euros
+
+Formatter = Callable[[Any], str]
+"""Turns one cell into display text (numbers, dates, labels)."""
 
 STATUS_LABELS = {
     "confirmed": "confirmé",
@@ -129,9 +133,7 @@ def envelope_totals(rule_set: RuleSet) -> dict[str, dict[str, float]]:
     return out
 
 
-def render_text(
-    table: pd.DataFrame, formats: Mapping[str, Callable[[object], str]] | None = None
-) -> str:
+def render_text(table: pd.DataFrame, formats: Mapping[str, Formatter] | None = None) -> str:
     """Plain-text table with aligned columns; numbers right-aligned."""
     formats = dict(formats or {})
     cells = {
@@ -156,7 +158,7 @@ def render_text(
 
 
 def formatted(
-    table: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[object], str] | None]]
+    table: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter | None]]
 ) -> pd.DataFrame:
     """Display copy: ``columns`` maps each kept column to (French label, formatter or None).
 
@@ -187,7 +189,7 @@ def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, list | str) and pd.isna(value))
 
 
-def euro_cell(value: object) -> str:
+def euro_cell(value: Any) -> str:
     return "non publié" if pd.isna(value) else format_euros(float(value))
 
 

@@ -122,7 +122,9 @@ def _validate(path: Path, allow_overlap: bool) -> tuple[list[Problem], dict[str,
     )
     checks.run()
     order = {table_label(path, n, workbook): i for n, i in ORDER.items()}
-    keyed = [(order.get(p.file, -1), -1 if p.row is None else p.row, p) for p in problems]
+    keyed: list[tuple[int, float, Problem]] = [
+        (order.get(p.file, -1), -1 if p.row is None else p.row, p) for p in problems
+    ]
     keyed += checks.found
     keyed.sort(key=lambda item: item[:2])
     return [p for *_, p in keyed], frames
