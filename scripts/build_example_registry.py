@@ -1,6 +1,6 @@
 """Build ``data/exemple_ara/``: an ILLUSTRATIVE CPTS registry for Auvergne-Rhône-Alpes (84).
 
-Why: no official list of CPTS and their communes is available offline (data_sources.md §4),
+Why: no official list of CPTS and their communes is available offline (``data/README.md``),
 yet notebooks, reports and tests need a realistic registry to run on. This one is drawn from
 real EPCI (``data/epci_communes.csv``) with invented names, dates, missions and results; it is
 not the official list and its README says so.

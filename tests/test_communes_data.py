@@ -1,7 +1,7 @@
 """Checks on the shipped commune reference data against published INSEE figures.
 
 The expected values are PL 2023 (in force 1 January 2026) and COG 2025 counts, as listed in
-/work/shared/reference/data_sources.md; a failure means the data or a loader changed.
+``data/README.md``; a failure means the data or a loader changed.
 """
 
 from __future__ import annotations

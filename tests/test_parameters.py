@@ -11,7 +11,8 @@ from cpts_analysis.aci.parameter_files import STATUSES, default_tree, load_param
 from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.core.errors import InputError
 
-# Transcribed from the annex table of seeds/000 (2019 amounts, € per year, tiers 1-4).
+# The annex table of the arrêté of 21/08/2019 (2019 amounts, € per year, tiers 1-4), as the
+# project's seed note reproduces it (checked against that note where ../shared is present).
 SEED_2019 = {
     ("fonctionnement", "fonctionnement"): (50_000, 60_000, 75_000, 90_000),
     ("acces_soins", "fixe"): (15_000, 17_500, 25_000, 30_000),

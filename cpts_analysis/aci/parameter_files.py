@@ -1,8 +1,8 @@
 """Strict reading of the legal parameter files (dated YAML, in the spirit of OpenFisca).
 
-Why strict: a misspelt key that a lenient loader ignores silently changes a legal amount (the
-PolicyEngine ``uprating`` incident, notebook_practices.md §4.5). Every rule below rejects the
-file with an error naming the file and the key path:
+Why strict: a misspelt key that a lenient loader ignores silently changes a legal amount (as
+PolicyEngine's parameter files once did with a misspelt ``uprating``). Every rule below rejects
+the file with an error naming the file and the key path:
 
 * unknown keys, duplicate keys, missing ``source`` or ``status``;
 * negative, boolean or non-numeric amounts;
