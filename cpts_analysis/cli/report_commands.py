@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cpts_analysis.cli.arguments import iso_date, positive
+from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
 
 if TYPE_CHECKING:
     from cpts_analysis.report.execute import ReportResult
 
 DEFAULT_TIMEOUT_S = 600.0
+SCHEDULER_ENV = "CPTS_DASK_SCHEDULER"
 EXIT_REPORT_FAILED = 1
 
 
@@ -58,8 +60,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batch.add_argument(
         "--workers",
         type=positive(int),
-        default=os.cpu_count() or 1,
-        help="processus de calcul en parallèle (défaut : nombre de cœurs)",
+        default=None,
+        help="processus de calcul du cluster local (défaut : nombre de cœurs)",
+    )
+    batch.add_argument(
+        "--scheduler",
+        default=os.environ.get(SCHEDULER_ENV) or None,
+        metavar="ADRESSE",
+        help=f"cluster Dask existant, ex. tcp://serveur:8786 (défaut : ${SCHEDULER_ENV}, "
+        "sinon un cluster local)",
     )
     batch.add_argument("--only-failed", action="store_true", help="relancer les échecs seuls")
     batch.add_argument(
@@ -99,6 +108,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from cpts_analysis.report import jobs
     from cpts_analysis.report.batch import run_batch
 
+    if args.scheduler and args.workers is not None:
+        raise CptsError(
+            "--workers ne s'applique qu'au cluster local : avec --scheduler "
+            f"(ou ${SCHEDULER_ENV}), le cluster existant fixe ses travailleurs"
+        )
     batch = run_batch(
         jobs.batch_jobs(
             args.by,
@@ -106,9 +120,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
             args.date.isoformat() if args.date else None,
         ),
         args.out,
-        workers=args.workers,
+        workers=args.workers or os.cpu_count() or 1,
         timeout=args.timeout,
         only_failed=args.only_failed,
+        scheduler=args.scheduler,
     )
     print(
         f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "
