@@ -82,12 +82,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from cpts_analysis.report import kernels
+
+    # The kernel boots and imports the report modules while this process loads its own.
+    kernels.prestart()
+    try:
+        return _report(args)
+    finally:
+        kernels.shutdown_all()
+
+
+def _report(args: argparse.Namespace) -> int:
     from cpts_analysis.report import jobs
     from cpts_analysis.report.execute import run_report
     from cpts_analysis.territory.registry import load_registry
 
     if args.registry is not None and args.registry.exists():
-        load_registry(args.registry)  # every registry problem at once, before any kernel starts
+        load_registry(args.registry)  # every registry problem at once, before the report runs
     job = jobs.report_job(
         args.notebook or jobs.DEFAULT_NOTEBOOK,
         args.territory,
@@ -95,7 +106,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.date.isoformat() if args.date else None,
     )
     result = run_report(
-        job.notebook, job.parameters, args.out, DEFAULT_TIMEOUT_S, slug=job.slug, label=job.label
+        job.notebook,
+        job.parameters,
+        args.out,
+        DEFAULT_TIMEOUT_S,
+        slug=job.slug,
+        label=job.label,
+        reuse_kernel=True,
     )
     if not result.ok:
         _print_failure(result)

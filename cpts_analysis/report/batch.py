@@ -21,12 +21,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from distributed import Client, KilledWorker, as_completed
 from tqdm import tqdm
 
-from cpts_analysis.report import cluster, manifest
+from cpts_analysis.report import manifest
 from cpts_analysis.report.execute import (
     CellError,
     ReportResult,
@@ -37,6 +36,9 @@ from cpts_analysis.report.execute import (
 from cpts_analysis.report.index import write_index
 from cpts_analysis.report.location import report_dir
 from cpts_analysis.report.params import ReportInputError, check_parameters
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 KILL_GRACE_S = 15.0
 """Extra time before killing a report, so papermill's own per-cell timeout names the cell."""
@@ -127,6 +129,8 @@ def run_batch(
 
     try:
         if to_run:
+            from cpts_analysis.report import cluster  # dask: only when there is work for it
+
             with cluster.connect(scheduler, min(workers, len(to_run))) as client:
                 address = cluster.dashboard(client)
                 if address:
@@ -159,6 +163,8 @@ def _run_on(
     done: Callable[[Job, ReportResult], None],
 ) -> None:
     """One task per report, handed to ``done`` as each completes (in completion order)."""
+    from distributed import as_completed
+
     futures = {
         client.submit(
             _work,
@@ -187,6 +193,8 @@ def _run_on(
 
 def _lost(exc: BaseException | None) -> CellError:
     """Why a task returned no result: its worker died twice, or the runner itself failed."""
+    from distributed import KilledWorker
+
     if isinstance(exc, KilledWorker):
         return CellError(
             ename="KilledWorker",

@@ -42,13 +42,18 @@ class ClusterError(CptsError):
 
 
 class WarmKernels(WorkerPlugin):
-    """Shuts the worker's warm kernels down when the worker closes (see :mod:`kernels`).
+    """Starts the worker's warm kernels, and shuts them down with it (see :mod:`kernels`).
 
     A worker killed outright cannot run this: its kernels then exit on their own, as ipykernel
     watches its parent process.
     """
 
     name = "cpts-analysis-warm-kernels"
+
+    def setup(self, worker: Any) -> None:
+        """One kernel per worker thread, booting and importing while the batch is planned."""
+        for _ in range(worker.state.nthreads):
+            kernels.prestart()
 
     def teardown(self, worker: Any) -> None:
         kernels.shutdown_all()

@@ -23,17 +23,14 @@ from papermill.exceptions import PapermillExecutionError
 
 from cpts_analysis.report import kernels
 from cpts_analysis.report.export import build_header, write_html
+from cpts_analysis.report.kernels import KERNEL_ARGUMENTS, KERNEL_NAME
 from cpts_analysis.report.location import default_slug, report_dir, staging_dir
 from cpts_analysis.report.params import OUTPUT_DIR, check_parameters
 from cpts_analysis.report.sidecars import HEADLINE_FILE, TABLES_FILE, read_headline
 
 log = logging.getLogger(__name__)
 
-KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_S = 60
-# The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
-# that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
-KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 REPORT_HTML = "report.html"
 REPORT_NOTEBOOK = "report.ipynb"
 FAILED_NOTEBOOK = "failed.ipynb"

@@ -24,7 +24,14 @@ from contextlib import contextmanager, suppress
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+KERNEL_NAME = "python3"
+# The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
+# that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 RESET = "%reset -f"
+# Imported by a kernel started ahead of its report, while the caller still loads its own modules
+# (the report templates' first cell would pay for them otherwise).
+PRELOAD = ("import matplotlib.pyplot", "import cpts_analysis.report.content")
 
 _idle: dict[str, list[AsyncKernelManager]] = {}
 _busy: set[AsyncKernelManager] = set()
@@ -55,6 +62,17 @@ def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> Asy
         discard(manager)
         raise
     return manager
+
+
+def prestart(kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
+    """Start an idle kernel now, pre-importing :data:`PRELOAD`, for a later :func:`acquire`.
+
+    The kernel boots in its own process while the caller goes on; starting returns at once.
+    """
+    manager = AsyncKernelManager(kernel_name=kernel_name)
+    preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD]
+    run_sync(manager.start_kernel)(extra_arguments=[*arguments, *preload])
+    release(manager)
 
 
 def release(manager: AsyncKernelManager) -> None:
