@@ -135,10 +135,24 @@ def _mark_busy(manager: AsyncKernelManager) -> None:
 
 
 def _run(manager: AsyncKernelManager, code: str, timeout: float) -> None:
+    """Run ``code`` silently and wait for its reply on the shell channel only.
+
+    Not ``wait_for_ready`` + ``execute_interactive``: they listen to the output channel, which
+    they flush for 0.2 s first — a fifth of a warm report, for outputs nobody reads.
+    """
+    run_sync(_execute_quietly)(manager, code, timeout)
+
+
+async def _execute_quietly(manager: AsyncKernelManager, code: str, timeout: float) -> None:
     client = manager.client()
-    client.start_channels()
+    client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
     try:
-        run_sync(client.wait_for_ready)(timeout=timeout)
-        run_sync(client.execute_interactive)(code, timeout=timeout)
+        msg_id = client.execute(code, silent=True, store_history=False)
+        while True:
+            reply = await client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
     finally:
         client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"{code} : {reply['content'].get('evalue', 'échec')}")
