@@ -539,6 +539,13 @@ def test_bad_arguments_exit_2(argv):
     assert exited.value.code == 2
 
 
+def test_workers_with_an_existing_cluster_refused(tmp_path):
+    argv = ["batch", "--by", "region", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"]
+    code, out, err = cli_run(*argv, "--out", str(tmp_path))
+    assert (code, out) == (2, "") and "--workers ne s'applique qu'au cluster local" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "NOTEBOOKS_DIR", FIXTURES)
     cases = [
