@@ -23,6 +23,7 @@ MKDOCS := DISABLE_MKDOCS_2_WARNING=true NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 ## Set everything up, then lint, type-check, build the docs strictly and run the whole test suite.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(MKDOCS) build --strict --quiet --site-dir .site-check
 	rm -rf .site-check
 	$(BIN)/python -m pytest

@@ -130,6 +130,17 @@ def build_tables(rng: np.random.Generator, plan: Plan = PLAN) -> dict[str, pd.Da
     """
     communes = load_communes(geometry=True, region=REGION).set_index("code")
     cpts, members = compose(communes, plan)
+    return draw_tables(cpts, members, rng)
+
+
+def draw_tables(
+    cpts: pd.DataFrame, members: pd.DataFrame, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
+    """Dates, missions, results and local amounts drawn for CPTS already composed.
+
+    ``cpts``: indexed by ``cpts_id``, with ``nom``, ``departement``, ``statut``; ``members``:
+    ``cpts_id``, ``code_commune``, ``population``. Also used by the national benchmark.
+    """
     cpts["population"] = round_population(members.groupby("cpts_id")["population"].sum())
     signed = cpts["statut"] == "signe"
     days = (LAST_SIGNATURE - FIRST_SIGNATURE).days

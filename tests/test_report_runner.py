@@ -23,6 +23,7 @@ import openpyxl
 import pandas as pd
 import papermill
 import pytest
+from jupyter_core.utils import run_sync
 
 from cpts_analysis import cli
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
@@ -538,6 +539,13 @@ def test_bad_arguments_exit_2(argv):
     assert exited.value.code == 2
 
 
+def test_workers_with_an_existing_cluster_refused(tmp_path):
+    argv = ["batch", "--by", "region", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"]
+    code, out, err = cli_run(*argv, "--out", str(tmp_path))
+    assert (code, out) == (2, "") and "--workers ne s'applique qu'au cluster local" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "NOTEBOOKS_DIR", FIXTURES)
     cases = [
@@ -577,10 +585,10 @@ def test_warm_kernel_resets_state_and_matches_a_cold_run(tmp_path):
     leak = FIXTURES / "leak.ipynb"
     try:
         first = run_report(leak, {"territoire": "84"}, tmp_path, 60, reuse_kernel=True)
-        manager = kernels._warm["python3"]
+        [manager] = kernels._idle["python3"]
         second = run_report(leak, {"territoire": "42"}, tmp_path, 60, reuse_kernel=True)
         assert first.ok and second.ok, (first.error, second.error)
-        assert kernels._warm["python3"] is manager  # reused, yet `leftover` was gone
+        assert kernels._idle["python3"] == [manager]  # reused, yet `leftover` was gone
         cold = run_report(leak, {"territoire": "42"}, tmp_path / "cold", 60)
         warm_nb = nbformat.read(second.outputs["notebook"], as_version=4)
         cold_nb = nbformat.read(cold.outputs["notebook"], as_version=4)
@@ -588,7 +596,7 @@ def test_warm_kernel_resets_state_and_matches_a_cold_run(tmp_path):
             c.get("outputs") for c in cold_nb.cells
         ]
         failed = run_report(FAILS, {"territoire": "42"}, tmp_path, 60, reuse_kernel=True)
-        assert not failed.ok and "python3" not in kernels._warm  # discarded after a failure
-        assert not manager.is_alive()
+        assert not failed.ok and kernels._idle["python3"] == []  # discarded after a failure
+        assert not run_sync(manager.is_alive)()
     finally:
-        kernels.discard("python3")
+        kernels.shutdown_all()

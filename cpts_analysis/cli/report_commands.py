@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cpts_analysis.cli.arguments import Parser, iso_date, positive
+from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
 
 if TYPE_CHECKING:
     from cpts_analysis.report.execute import ReportResult
 
+SCHEDULER_ENV = "CPTS_DASK_SCHEDULER"
 EXIT_REPORT_FAILED = 1
 
 
@@ -104,9 +106,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batch.add_argument(
         "--workers",
         type=positive(int),
-        default=os.cpu_count() or 1,
+        default=None,
         metavar="N",
-        help="rapports calculés en parallèle (défaut : nombre de cœurs)",
+        help="processus de calcul du cluster local (défaut : nombre de cœurs)",
+    )
+    batch.add_argument(
+        "--scheduler",
+        default=os.environ.get(SCHEDULER_ENV) or None,
+        metavar="ADRESSE",
+        help=f"cluster Dask existant, ex. tcp://serveur:8786 (défaut : ${SCHEDULER_ENV}, "
+        "sinon un cluster local)",
     )
     batch.add_argument(
         "--notebook",
@@ -131,10 +140,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cpts_analysis.report.entry_points import make_report
+    from cpts_analysis.report import kernels
 
     if not _pdf_ready(args):
         return EXIT_REPORT_FAILED
+    # The kernel boots and imports the report modules while this process loads its own.
+    kernels.prestart()
+    try:
+        return _report(args)
+    finally:
+        kernels.shutdown_all()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cpts_analysis.report.entry_points import make_report
+
     result = make_report(
         args.territory,
         args.notebook,
@@ -144,6 +164,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         variant=args.variant,
         indicators=args.indicateurs,
         pdf=args.pdf,
+        reuse_kernel=True,
     )
     if not result.ok:
         _print_failure(result)
@@ -157,6 +178,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from cpts_analysis.report.entry_points import make_batch
 
+    if args.scheduler and args.workers is not None:
+        raise CptsError(
+            "--workers ne s'applique qu'au cluster local : avec --scheduler "
+            f"(ou ${SCHEDULER_ENV}), le cluster existant fixe ses travailleurs"
+        )
     if not _pdf_ready(args):
         return EXIT_REPORT_FAILED
     batch = make_batch(
@@ -171,6 +197,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         variant=args.variant,
         indicators=args.indicateurs,
         pdf=args.pdf,
+        scheduler=args.scheduler,
     )
     print(
         f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "

@@ -1,27 +1,27 @@
-"""Run many reports in worker processes, with a time limit per report and a manifest.
+"""Run many reports on a Dask cluster, with a time limit per report and a manifest.
 
-Processes, not threads: papermill's ``cwd=`` is a process-wide chdir and kernels leak a little
-memory, so workers are spawned fresh and recycled every few reports. A report exceeding its
-time limit is killed with its worker (its kernel exits when its parent dies); the batch then
-restarts the pool and resumes the reports that were running alongside, so a hung notebook
-costs only time, never the batch.
+The engine is dask.distributed (:mod:`~cpts_analysis.report.cluster`): an embedded
+``LocalCluster`` by default, or an existing cluster. Each report is one task; the task runs it
+in a warm kernel of its worker (:mod:`~cpts_analysis.report.kernels`). What a batch
+guarantees, and who does it:
+
+* one failing report never stops the others: a notebook error is a ``failed`` result, and a
+  task that raises (a bug outside the notebook) is recorded as failed here;
+* a report running past its time limit has its kernel killed by its worker (the worker stays);
+* a worker that dies is replaced by its nanny; the scheduler runs its report once more, then
+  gives up (``KilledWorker``), and the report is recorded as failed;
+* ``manifest.json`` is rewritten after every report, and ``index.html`` at the end.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
-from queue import Empty
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -37,10 +37,11 @@ from cpts_analysis.report.index import write_index
 from cpts_analysis.report.location import report_dir
 from cpts_analysis.report.params import ReportInputError, check_parameters
 
-MAX_TASKS_PER_CHILD = 20
+if TYPE_CHECKING:
+    from distributed import Client
+
 KILL_GRACE_S = 15.0
 """Extra time before killing a report, so papermill's own per-cell timeout names the cell."""
-POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,16 @@ def run_batch(
     workers: int,
     timeout: float,
     only_failed: bool = False,
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Make every report of ``jobs`` under ``out_dir``; one failing report never stops the others.
 
     Reports unchanged since their last success are skipped; ``only_failed`` reruns only those
     whose last run failed. ``timeout`` (seconds) bounds each report: papermill stops a cell
-    running that long, and a report still running ``KILL_GRACE_S`` later is killed. Bad
-    parameters, folder names or duplicate reports raise :class:`ReportInputError` first.
+    running that long, and a report still running ``KILL_GRACE_S`` later has its kernel killed.
+    ``scheduler`` is the address of an existing Dask cluster; without it an embedded cluster of
+    ``workers`` processes runs the batch. Bad parameters, folder names or duplicate reports
+    raise :class:`ReportInputError` first.
     """
     out_dir = out_dir.resolve()
     jobs = [_checked(job, out_dir) for job in jobs]
@@ -97,7 +101,7 @@ def run_batch(
         raise ReportInputError(f"rapports demandés plusieurs fois : {', '.join(duplicates)}")
     reports = manifest.load(out_dir)
     hashes = {
-        job.key: manifest.input_hash(job.notebook, job.parameters, job.label, job.inputs)
+        job.key: manifest.input_hash(Path(job.notebook), job.parameters, job.label, job.inputs)
         for job in jobs
     }
     to_run, skipped = [], []
@@ -127,7 +131,15 @@ def run_batch(
         progress.update()
 
     try:
-        _run_in_workers(to_run, out_dir, workers, timeout, done)
+        if to_run:
+            from cpts_analysis.report import cluster  # dask: only when there is work for it
+
+            with cluster.connect(scheduler, min(workers, len(to_run))) as client:
+                address = cluster.dashboard(client)
+                if address:
+                    progress.write(f"Tableau de bord Dask : {address}")
+                cluster.check_paths(client, out_dir, _files(to_run))
+                _run_on(client, to_run, out_dir, timeout, done)
     finally:
         progress.close()
         index = write_index(out_dir, reports)
@@ -141,127 +153,82 @@ def _checked(job: Job, out_dir: Path) -> Job:
     return replace(job, notebook=notebook, inputs=tuple(job.inputs))
 
 
-def _run_in_workers(
+def _files(jobs: Sequence[Job]) -> list[Path]:
+    """Files the workers must see: templates and declared inputs (e.g. the registry)."""
+    return sorted({Path(job.notebook) for job in jobs} | {Path(p) for j in jobs for p in j.inputs})
+
+
+def _run_on(
+    client: Client,
     jobs: list[Job],
     out_dir: Path,
-    workers: int,
     timeout: float,
     done: Callable[[Job, ReportResult], None],
 ) -> None:
-    """Run ``jobs`` in a process pool, rebuilt after a report had to be killed."""
-    pending = dict(enumerate(jobs))
-    context = get_context("spawn")
-    while pending:
-        started = context.Queue()
-        with ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(pending))),
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(started,),
-            max_tasks_per_child=MAX_TASKS_PER_CHILD,
-        ) as pool:
-            futures = {
-                pool.submit(_work, index, job, out_dir, timeout): index
-                for index, job in pending.items()
-            }
-            try:
-                _collect(futures, started, pending, out_dir, timeout, done)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-        started.close()
+    """One task per report, handed to ``done`` as each completes (in completion order)."""
+    from distributed import as_completed
+
+    futures = {
+        client.submit(
+            _work,
+            job,
+            out_dir,
+            timeout,
+            timeout + KILL_GRACE_S,
+            key=f"rapport-{job.key}-{uuid.uuid4().hex[:8]}",
+            pure=False,
+        ): job
+        for job in jobs
+    }
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            job = futures[future]
+            if future.status == "finished":
+                result = future.result()
+            else:
+                result = _failure(job, out_dir, _lost(future.exception()))
+            future.release()
+            done(job, result)
+    except BaseException:
+        client.cancel(list(futures))
+        raise
 
 
-def _collect(
-    futures: dict[Future[ReportResult], int],
-    started: Any,
-    pending: dict[int, Job],
-    out_dir: Path,
-    timeout: float,
-    done: Callable[[Job, ReportResult], None],
-) -> None:
-    """Hand out results as they come, and kill reports running past ``timeout``.
+def _lost(exc: BaseException | None) -> CellError:
+    """Why a task returned no result: its worker died twice, or the runner itself failed."""
+    from distributed import KilledWorker
 
-    Returns when every future is settled; jobs left in ``pending`` were cut short by a broken
-    pool and are run again by the caller.
-    """
-    running: dict[int, tuple[int, float]] = {}  # job → (worker pid, start)
-    killed = False
-
-    def finish(index: int, result: ReportResult) -> None:
-        running.pop(index, None)
-        done(pending.pop(index), result)
-
-    while futures:
-        finished, _ = wait(futures, timeout=POLL_S, return_when=FIRST_COMPLETED)
-        _note_starts(started, running, pending)
-        for future in finished:
-            index = futures.pop(future)
-            if index not in pending:  # killed for its time limit, already recorded
-                continue
-            try:
-                finish(index, future.result())
-            except BrokenProcessPool:
-                pass  # a worker was killed or died: settled below or rerun by the caller
-            except Exception as exc:  # a bug outside the notebook: the report fails, not all
-                error = CellError(ename=type(exc).__name__, evalue=str(exc))
-                finish(index, _failure(pending[index], out_dir, error, 0.0))
-        now = time.monotonic()
-        for index, (pid, start) in list(running.items()):
-            if now - start > timeout + KILL_GRACE_S:
-                os.kill(pid, signal.SIGKILL)
-                killed = True
-                error = CellError(
-                    ename="TimeoutError",
-                    evalue=f"durée maximale de {timeout:g} s dépassée : rapport interrompu",
-                )
-                finish(index, _failure(pending[index], out_dir, error, now - start))
-    if not killed:
-        # The pool broke on its own: the reports it was running fail rather than loop forever.
-        broken = [index for index in running if index in pending] or list(pending)
-        for index in broken:
-            error = CellError(ename="BrokenProcessPool", evalue="processus de travail interrompu")
-            finish(index, _failure(pending[index], out_dir, error, 0.0))
+    if isinstance(exc, KilledWorker):
+        return CellError(
+            ename="KilledWorker",
+            evalue=(
+                "le processus de travail s'est arrêté pendant ce rapport, puis encore pendant "
+                "le nouvel essai (mémoire épuisée, processus tué ?) : rapport abandonné"
+            ),
+        )
+    return CellError(ename=type(exc).__name__, evalue=str(exc))
 
 
-def _note_starts(started: Any, running: dict[int, tuple[int, float]], pending: dict) -> None:
-    while True:
-        try:
-            index, pid = started.get_nowait()
-        except Empty:
-            return
-        if index in pending:
-            running[index] = (pid, time.monotonic())
-
-
-def _failure(job: Job, out_dir: Path, error: CellError, duration_s: float) -> ReportResult:
-    """Failed result for a report that could not finish in its worker."""
-    folder = report_dir(out_dir, job.notebook, job.slug)
+def _failure(job: Job, out_dir: Path, error: CellError) -> ReportResult:
+    """Failed result for a report whose task returned nothing (its duration is unknown: 0)."""
+    notebook = Path(job.notebook)
+    folder = report_dir(out_dir, notebook, job.slug)
     publish_failure(folder, error)
     return ReportResult(
-        notebook=job.notebook,
+        notebook=notebook,
         slug=job.slug,
         label=job.label,
         parameters=job.parameters,
         status="failed",
-        duration_s=round(duration_s, 3),
+        duration_s=0.0,
         folder=folder,
         outputs=existing_outputs(folder),
         error=error,
     )
 
 
-_started_queue: Any = None
-
-
-def _init_worker(started: Any) -> None:
-    global _started_queue
-    _started_queue = started
-
-
-def _work(index: int, job: Job, out_dir: Path, timeout: float) -> ReportResult:
-    """Worker side: announce the start (for the time limit), then run the report."""
-    _started_queue.put((index, os.getpid()))
+def _work(job: Job, out_dir: Path, timeout: float, kill_after: float) -> ReportResult:
+    """Worker side: run the report in this worker's warm kernel."""
     return run_report(
         job.notebook,
         job.parameters,
@@ -271,4 +238,5 @@ def _work(index: int, job: Job, out_dir: Path, timeout: float) -> ReportResult:
         label=job.label,
         reuse_kernel=True,
         pdf=job.pdf,
+        kill_after=kill_after,
     )

@@ -34,6 +34,7 @@ def make_report(
     variant: str | Path | None = None,
     indicators: str | Path | None = None,
     pdf: bool = False,
+    reuse_kernel: bool = False,
 ) -> ReportResult:
     """Run one report template for ``territory`` and export it to HTML.
 
@@ -44,13 +45,16 @@ def make_report(
     kept outside the registry (comparison reports). The registry and the other inputs are
     validated first, so bad input raises :class:`~cpts_analysis.core.errors.InputError` before
     any kernel starts; a failing notebook gives a result with ``ok == False`` and the failing
-    cell in ``error``. ``pdf`` also prints ``report.pdf`` with headless Chromium.
+    cell in ``error``. ``pdf`` also prints ``report.pdf`` with headless Chromium;
+    ``reuse_kernel`` runs in this process's warm kernel (started ahead by
+    :func:`~cpts_analysis.report.kernels.prestart`).
 
     Examples:
+        >>> import tempfile
         >>> import cpts_analysis as cpts
-        >>> result = cpts.make_report("42", out="reports")  # doctest: +SKIP
-        >>> result.outputs["html"]  # doctest: +SKIP
-        PosixPath('reports/comparaison_territoriale/42/report.html')
+        >>> result = cpts.make_report("42", date="2025-06-01", out=tempfile.mkdtemp())
+        >>> result.ok, result.outputs["html"].name, result.folder.name
+        (True, 'report.html', '42')
     """
     source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
     _check_inputs(source, variant, indicators, pdf)
@@ -69,6 +73,7 @@ def make_report(
         timeout or DEFAULT_TIMEOUT_S,
         slug=job.slug,
         label=job.label,
+        reuse_kernel=reuse_kernel,
         pdf=pdf,
     )
 
@@ -85,18 +90,26 @@ def make_batch(
     variant: str | Path | None = None,
     indicators: str | Path | None = None,
     pdf: bool = False,
+    scheduler: str | None = None,
 ) -> BatchResult:
     """One report per department, region or CPTS (``by``) of the registry, in parallel.
 
-    ``notebook`` defaults to the comparison (the profile with ``by="cpts"``). Reports
-    unchanged since their last success are skipped; ``manifest.json`` and
-    ``index.html`` are written in ``out``; ``result.any_failed`` tells whether any failed.
+    ``notebook`` defaults to the comparison (the profile with ``by="cpts"``). The reports run
+    on an embedded Dask cluster of ``workers`` processes, or on the existing cluster at
+    ``scheduler`` (``tcp://host:8786``). Reports unchanged since their last success are
+    skipped; ``manifest.json`` and ``index.html`` are written in ``out``; ``any_failed`` tells
+    whether any report failed.
 
     Examples:
+        >>> import tempfile
         >>> import cpts_analysis as cpts
-        >>> batch = cpts.make_batch("departement", workers=2)  # doctest: +SKIP
-        >>> batch.any_failed  # doctest: +SKIP
-        False
+        >>> out = tempfile.mkdtemp()
+        >>> batch = cpts.make_batch("region", date="2025-06-01", out=out, workers=1)
+        >>> batch.any_failed, [result.slug for result in batch.results]
+        (False, ['region-84'])
+        >>> rerun = cpts.make_batch("region", date="2025-06-01", out=out, workers=1)
+        >>> len(rerun.results), len(rerun.skipped)  # unchanged: nothing to redo
+        (0, 1)
     """
     source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
     batch_jobs = jobs.batch_jobs(
@@ -109,6 +122,7 @@ def make_batch(
         workers=workers or os.cpu_count() or 1,
         timeout=timeout or DEFAULT_TIMEOUT_S,
         only_failed=only_failed,
+        scheduler=scheduler,
     )
 
 

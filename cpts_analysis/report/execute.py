@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 
 from cpts_analysis.report import kernels
 from cpts_analysis.report.export import build_header, write_html
+from cpts_analysis.report.kernels import KERNEL_ARGUMENTS, KERNEL_NAME
 from cpts_analysis.report.location import default_slug, report_dir, staging_dir
 from cpts_analysis.report.params import OUTPUT_DIR, check_parameters
 from cpts_analysis.report.pdf import REPORT_PDF, write_pdf
@@ -27,11 +31,7 @@ from cpts_analysis.report.sidecars import HEADLINE_FILE, TABLES_FILE, read_headl
 
 log = logging.getLogger(__name__)
 
-KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_S = 60
-# The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
-# that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
-KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 REPORT_HTML = "report.html"
 REPORT_NOTEBOOK = "report.ipynb"
 FAILED_NOTEBOOK = "failed.ipynb"
@@ -108,11 +108,14 @@ def run_report(
     label: str = "",
     reuse_kernel: bool = False,
     pdf: bool = False,
+    kill_after: float | None = None,
 ) -> ReportResult:
     """Execute ``notebook`` into ``out_dir/<stem>/<slug>/`` and export its HTML page.
 
-    ``timeout`` bounds each cell (None: no limit). ``reuse_kernel`` runs in this process's warm
-    kernel (see :mod:`~cpts_analysis.report.kernels`). ``pdf`` also prints ``report.pdf``
+    ``timeout`` bounds each cell (None: no limit). ``reuse_kernel`` runs in a warm kernel of
+    this process (see :mod:`~cpts_analysis.report.kernels`), given back only after a success;
+    ``kill_after`` (seconds, warm kernels only) then bounds the whole run: the kernel is killed
+    and the report fails with ``TimeoutError``. ``pdf`` also prints ``report.pdf``
     (:mod:`~cpts_analysis.report.pdf`), published with the rest or not at all. Bad parameters
     or folder names raise :class:`~cpts_analysis.report.params.ReportInputError` before any
     kernel starts; a failing notebook returns a ``failed`` result naming the cell and the
@@ -127,14 +130,16 @@ def run_report(
     staging.mkdir(parents=True)
     started = time.perf_counter()
     tracker = _CellTracker()
+    kernel = _Borrowed(kernel_name, kill_after, started)
+    status: Literal["ok", "failed"] = "failed"
     try:
         nb = _execute(
             notebook,
             {**parameters, OUTPUT_DIR: str(staging)},
             staging,
             timeout,
-            kernel_name,
             tracker,
+            kernel,
             reuse_kernel,
         )
         tracker.current = None  # what fails from here on is not a cell
@@ -144,13 +149,15 @@ def run_report(
         if pdf:
             write_pdf(staging / REPORT_HTML, staging / REPORT_PDF)
     except Exception as exc:  # any failure is reported per report, never half-published
-        error = _describe(exc, notebook, tracker)
-        publish_failure(folder, error)
-        status: Literal["ok", "failed"] = "failed"
+        failure = _describe(exc, notebook, tracker)
+        publish_failure(folder, failure)
+        error: CellError | None = failure
     else:
         error = None
         _replace_dir(staging, folder)
         status = "ok"
+    finally:
+        kernel.give_back(ok=status == "ok")
     return ReportResult(
         notebook=notebook,
         slug=slug,
@@ -172,7 +179,7 @@ def existing_outputs(folder: Path) -> dict[str, Path]:
 def publish_failure(folder: Path, error: CellError) -> None:
     """Replace ``folder`` by the staging folder reduced to ``failed.ipynb`` and ``error.txt``.
 
-    Also used by the batch runner after killing a run that exceeded its time limit.
+    Also used by the batch runner for a report whose worker was lost (its run never returned).
     """
     staging = staging_dir(folder)
     staging.mkdir(parents=True, exist_ok=True)
@@ -187,14 +194,46 @@ def publish_failure(folder: Path, error: CellError) -> None:
     _replace_dir(staging, folder)
 
 
+@dataclass
+class _Borrowed:
+    """The warm kernel a run borrows from :mod:`kernels`, and the run's time limit.
+
+    ``kill_after`` counts seconds from ``started`` (``time.perf_counter``); None: no limit.
+    """
+
+    kernel_name: str
+    kill_after: float | None
+    started: float
+    manager: AsyncKernelManager | None = None
+
+    def take(self) -> AsyncKernelManager:
+        if self.manager is None:
+            self.manager = kernels.acquire(
+                self.kernel_name, KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT_S
+            )
+        return self.manager
+
+    def give_back(self, ok: bool) -> None:
+        """Back to the pool after a success; any failure discards the kernel."""
+        if self.manager is not None:
+            (kernels.release if ok else kernels.discard)(self.manager)
+            self.manager = None
+
+    def limit(self) -> AbstractContextManager[threading.Event | None]:
+        if self.kill_after is None or self.manager is None:
+            return nullcontext()
+        remaining = self.started + self.kill_after - time.perf_counter()
+        return kernels.time_limit(self.manager, remaining)
+
+
 def _execute(
     notebook: Path,
     parameters: dict[str, Any],
     staging: Path,
     timeout: float | None,
-    kernel_name: str,
     tracker: _CellTracker,
-    reuse_kernel: bool = False,
+    kernel: _Borrowed,
+    reuse_kernel: bool,
 ) -> nbformat.NotebookNode:
     """papermill run, retried once when the kernel failed before running any cell.
 
@@ -203,37 +242,46 @@ def _execute(
     """
 
     def attempt() -> nbformat.NotebookNode:
-        warm = {}
-        if reuse_kernel:
-            warm["km"] = kernels.warm_kernel(kernel_name, KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT_S)
-        return papermill.execute_notebook(
-            str(notebook),
-            str(staging / REPORT_NOTEBOOK),
-            parameters=parameters,
-            kernel_name=kernel_name,
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            start_timeout=KERNEL_START_TIMEOUT_S,
-            execution_timeout=timeout,
-            extra_arguments=list(KERNEL_ARGUMENTS),
-            on_cell_execute=tracker,
-            **warm,
-        )
+        warm = {"km": kernel.take()} if reuse_kernel else {}
+        with kernel.limit() as killed:
+            try:
+                return papermill.execute_notebook(
+                    str(notebook),
+                    str(staging / REPORT_NOTEBOOK),
+                    parameters=parameters,
+                    kernel_name=kernel.kernel_name,
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,
+                    start_timeout=KERNEL_START_TIMEOUT_S,
+                    execution_timeout=timeout,
+                    extra_arguments=list(KERNEL_ARGUMENTS),
+                    on_cell_execute=tracker,
+                    **warm,
+                )
+            except Exception as exc:
+                if killed is not None and killed.is_set():
+                    raise _Failed(_timed_out(kernel.kill_after, tracker, notebook)) from exc
+                raise
 
     try:
-        try:
-            return attempt()
-        except PapermillExecutionError:
-            raise
-        except Exception as exc:
-            if tracker.current is not None:
-                raise
-            log.warning("%s : échec au démarrage du noyau (%r), nouvel essai", notebook.name, exc)
-            kernels.discard(kernel_name)
         return attempt()
-    except BaseException:
-        kernels.discard(kernel_name)  # never hand a kernel in an unknown state to the next report
+    except (PapermillExecutionError, _Failed):
         raise
+    except Exception as exc:
+        if tracker.current is not None:
+            raise
+        log.warning("%s : échec au démarrage du noyau (%r), nouvel essai", notebook.name, exc)
+        kernel.give_back(ok=False)
+    return attempt()
+
+
+def _timed_out(limit: float | None, tracker: _CellTracker, notebook: Path) -> CellError:
+    """The report ran past its time limit: its kernel was killed in the cell it was running."""
+    evalue = f"durée maximale de {limit or 0:g} s dépassée : rapport interrompu"
+    if tracker.current is None:
+        return CellError(ename="TimeoutError", evalue=evalue)
+    index, source = tracker.current
+    return CellError("TimeoutError", evalue, _template_cell(notebook, index), source)
 
 
 def _check_completed(nb: nbformat.NotebookNode, staging: Path, notebook: Path) -> None:

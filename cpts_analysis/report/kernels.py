@@ -1,46 +1,158 @@
-"""One warm kernel per batch worker process.
+"""Warm kernels for batch workers, and the time limit that kills a hung one.
 
 Starting a kernel and importing pandas, matplotlib and the package costs more than computing a
-department's report (measured: ~4 s cold, ~1.8 s warm). A worker therefore keeps its kernel
-between reports: the namespace is reset before each report, a kernel is thrown away after any
-failure so that a broken state never reaches the next report, and it is shut down when the
-worker exits. Modules and the package's data caches survive, by design — the identical outputs
+department's report. A batch worker therefore keeps its kernels between reports: a report takes
+an idle kernel (its namespace reset first) or starts one, gives it back after a success, and a
+kernel is thrown away after any failure so that a broken state never reaches the next report.
+The Dask worker plugin (:mod:`~cpts_analysis.report.cluster`) shuts them all down with the
+worker. Modules and the package's data caches survive a reset, by design — the identical outputs
 of warm and cold runs are checked in the tests.
+
+Asynchronous kernel managers, as nbclient makes its own: with a blocking client, nbclient would
+wait on a killed kernel's output forever. A pool rather than one kernel per process: a worker of
+an existing cluster may run several reports at once (one per thread), each in its own kernel.
 """
 
 from __future__ import annotations
 
-from multiprocessing import util
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 
-_warm: dict[str, KernelManager] = {}
+KERNEL_NAME = "python3"
+# The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
+# that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 RESET = "%reset -f"
+# Imported by a kernel started ahead of its report, while the caller still loads its own modules
+# (the report templates' first cell would pay for them otherwise).
+PRELOAD = ("import matplotlib.pyplot", "import cpts_analysis.report.content")
+
+_idle: dict[str, list[AsyncKernelManager]] = {}
+_busy: set[AsyncKernelManager] = set()
+_lock = threading.Lock()
 
 
-def warm_kernel(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> KernelManager:
-    """This process's kernel ``kernel_name``, started if needed, with an empty namespace."""
-    manager = _warm.get(kernel_name)
-    if manager is not None and manager.is_alive():
-        client = manager.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=timeout)
-            client.execute_interactive(RESET, timeout=timeout)
-        finally:
-            client.stop_channels()
-        return manager
-    discard(kernel_name)
-    manager = KernelManager(kernel_name=kernel_name)
-    manager.start_kernel(extra_arguments=list(arguments))
-    # Runs when a (spawned) worker process exits normally, where atexit hooks do not.
-    util.Finalize(manager, manager.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
-    _warm[kernel_name] = manager
+def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> AsyncKernelManager:
+    """An idle kernel ``kernel_name`` with an empty namespace, or a new one."""
+    while True:
+        with _lock:
+            manager = _idle.get(kernel_name, []).pop() if _idle.get(kernel_name) else None
+        if manager is None:
+            break
+        if run_sync(manager.is_alive)():
+            _mark_busy(manager)
+            try:
+                _run(manager, RESET, timeout)
+            except BaseException:
+                discard(manager)
+                raise
+            return manager
+        discard(manager)
+    manager = AsyncKernelManager(kernel_name=kernel_name)
+    _mark_busy(manager)
+    try:
+        run_sync(manager.start_kernel)(extra_arguments=list(arguments))
+    except BaseException:
+        discard(manager)
+        raise
     return manager
 
 
-def discard(kernel_name: str) -> None:
-    """Shut the warm kernel down (after a failure, or when it died)."""
-    manager = _warm.pop(kernel_name, None)
-    if manager is not None and manager.has_kernel:
-        manager.shutdown_kernel(now=True)
+def prestart(kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
+    """Start an idle kernel now, pre-importing :data:`PRELOAD`, for a later :func:`acquire`.
+
+    The kernel boots in its own process while the caller goes on; starting returns at once.
+    """
+    manager = AsyncKernelManager(kernel_name=kernel_name)
+    preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD]
+    run_sync(manager.start_kernel)(extra_arguments=[*arguments, *preload])
+    release(manager)
+
+
+def release(manager: AsyncKernelManager) -> None:
+    """Give a kernel back after a successful report."""
+    with _lock:
+        _busy.discard(manager)
+        _idle.setdefault(manager.kernel_name, []).append(manager)
+
+
+def discard(manager: AsyncKernelManager) -> None:
+    """Shut a kernel down (after a failure, or when it died)."""
+    with _lock:
+        _busy.discard(manager)
+    if manager.has_kernel:
+        run_sync(manager.shutdown_kernel)(now=True)
+
+
+def shutdown_all() -> None:
+    """Shut every kernel of this process down (the worker is closing)."""
+    with _lock:
+        managers = [m for idle in _idle.values() for m in idle] + list(_busy)
+        _idle.clear()
+        _busy.clear()
+    for manager in managers:
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
+
+
+@contextmanager
+def time_limit(manager: AsyncKernelManager, seconds: float) -> Iterator[threading.Event]:
+    """Kill the kernel (and its process group) if the block runs longer than ``seconds``.
+
+    The event tells the caller the kernel was killed for its time limit; the code waiting on
+    the kernel then fails with a dead-kernel error, and the caller discards the kernel.
+    """
+    fired = threading.Event()
+
+    def kill() -> None:
+        fired.set()
+        provisioner = manager.provisioner
+        pid = getattr(provisioner, "pid", None)
+        if pid is None:
+            return
+        # Kernels start in their own session: the group holds whatever the notebook spawned.
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+    timer = threading.Timer(max(0.0, seconds), kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
+
+
+def _mark_busy(manager: AsyncKernelManager) -> None:
+    with _lock:
+        _busy.add(manager)
+
+
+def _run(manager: AsyncKernelManager, code: str, timeout: float) -> None:
+    """Run ``code`` silently and wait for its reply on the shell channel only.
+
+    Not ``wait_for_ready`` + ``execute_interactive``: they listen to the output channel, which
+    they flush for 0.2 s first — a fifth of a warm report, for outputs nobody reads.
+    """
+    run_sync(_execute_quietly)(manager, code, timeout)
+
+
+async def _execute_quietly(manager: AsyncKernelManager, code: str, timeout: float) -> None:
+    client = manager.client()
+    client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+    try:
+        msg_id = client.execute(code, silent=True, store_history=False)
+        while True:
+            reply = await client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"{code} : {reply['content'].get('evalue', 'échec')}")

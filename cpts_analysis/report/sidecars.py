@@ -41,19 +41,46 @@ def save_sidecars(
         return
     folder = Path(output_dir)
     if tables:
-        with (
-            atomic_path(folder / TABLES_FILE) as temporary,
-            pd.ExcelWriter(temporary, engine="openpyxl") as writer,
-        ):
-            for name, table in zip(sheet_names(tables), tables.values(), strict=True):
-                keep_index = not isinstance(table.index, pd.RangeIndex)
-                table.to_excel(writer, sheet_name=name, index=keep_index)
+        with atomic_path(folder / TABLES_FILE) as temporary:
+            write_workbook(temporary, tables)
     payload = {
         "headline": to_json(headline),
         "meta": {**to_json(meta), "generated_at": dt.datetime.now().isoformat(timespec="seconds")},
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
     write_text_atomic(folder / HEADLINE_FILE, text + "\n")
+
+
+def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """One sheet per table, a bold header row, a meaningful index kept as first columns.
+
+    Written column by column with xlsxwriter rather than through ``DataFrame.to_excel``, which
+    formats every cell in Python: a region's tables (~100 000 cells) took 2.5 s with openpyxl,
+    1 s with pandas over xlsxwriter. Missing values are left blank, dates are real dates.
+    """
+    import xlsxwriter  # only the runner writes workbooks; notebooks opened by hand do not
+
+    workbook = xlsxwriter.Workbook(
+        str(path), {"default_date_format": "dd/mm/yyyy", "remove_timezone": True}
+    )
+    bold = workbook.add_format({"bold": True})
+    for name, table in zip(sheet_names(tables), tables.values(), strict=True):
+        frame = table if isinstance(table.index, pd.RangeIndex) else table.reset_index()
+        sheet = workbook.add_worksheet(name)
+        sheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
+        for number, (_, column) in enumerate(frame.items()):
+            values = column.astype(object).where(column.notna(), None)
+            sheet.write_column(1, number, [to_cell(value) for value in values])
+    workbook.close()
+
+
+def to_cell(value: Any) -> Any:
+    """A value xlsxwriter writes as is: Python scalars, datetimes; anything else as text."""
+    if value is None or isinstance(value, bool | int | float | str | dt.date | dt.timedelta):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return str(value)
 
 
 def read_headline(folder: Path) -> dict:

@@ -1,0 +1,160 @@
+"""The Dask cluster a batch runs on: an embedded ``LocalCluster``, or an existing one.
+
+Embedded (default): worker processes with one thread each, under nannies that replace a worker
+that dies; the scheduler runs in this process, configured to rerun a report once after its
+worker died (``allowed-failures = 1``), then to give up on it. Existing cluster
+(``--scheduler``): the same jobs are submitted to it; its workers must have the package and
+``data/`` installed and see the registry, templates and reports folder at the same paths as
+this machine (a shared file system): reports are written by the workers straight into the
+reports folder, so that large HTML pages never travel through the scheduler. That is checked
+before any job is submitted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dask
+from distributed import Client, LocalCluster
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from cpts_analysis.core.errors import CptsError
+from cpts_analysis.report import kernels
+
+# A report whose worker died is run once more, then recorded as failed. A worker holds only
+# the report it runs (saturation 1), so that a dying worker never takes a queued one with it.
+SCHEDULER_CONFIG = {
+    "distributed.scheduler.allowed-failures": 1,
+    "distributed.scheduler.worker-saturation": 1.0,
+}
+CONNECT_TIMEOUT_S = 30
+
+
+class ClusterError(CptsError):
+    """The cluster cannot run the batch (unreachable, or workers that cannot see the files)."""
+
+
+class WarmKernels(WorkerPlugin):
+    """Starts the worker's warm kernels, and shuts them down with it (see :mod:`kernels`).
+
+    A worker killed outright cannot run this: its kernels then exit on their own, as ipykernel
+    watches its parent process.
+    """
+
+    name = "cpts-analysis-warm-kernels"
+
+    def setup(self, worker: Any) -> None:
+        """One kernel per worker thread, booting and importing while the batch is planned."""
+        for _ in range(worker.state.nthreads):
+            kernels.prestart()
+
+    def teardown(self, worker: Any) -> None:
+        kernels.shutdown_all()
+
+
+@contextmanager
+def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
+    """A client on the cluster at ``scheduler``, or on an embedded cluster of ``workers``."""
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"planificateur Dask injoignable à {scheduler} : {exc}") from None
+        with client:
+            _check_scheduler_config(client)
+            client.register_plugin(WarmKernels())
+            yield client
+        return
+    with (
+        dask.config.set(SCHEDULER_CONFIG),
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",  # any free port: several batches may run at once
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        client.register_plugin(WarmKernels())
+        yield client
+
+
+def dashboard(client: Client) -> str | None:
+    """The dashboard address, when the scheduler serves one (it needs bokeh installed)."""
+    services = client.scheduler_info().get("services", {})
+    if "dashboard" not in services or not client.run_on_scheduler(_has_bokeh):
+        return None
+    return str(client.dashboard_link)
+
+
+def _has_bokeh() -> bool:
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def check_paths(client: Client, out_dir: Path, paths: Sequence[Path]) -> None:
+    """Fail unless every worker sees ``paths`` and the reports folder of this machine.
+
+    A token file written here and looked for by the workers tells a shared folder from a
+    homonym on the worker's own disk.
+    """
+    token = out_dir / f".cpts-batch-{uuid.uuid4().hex}"
+    token.touch()
+    try:
+        missing = client.run(_missing, [str(token), *map(str, paths)])
+    finally:
+        token.unlink(missing_ok=True)
+    problems = [
+        f"le travailleur {worker} ne voit pas {', '.join(files)}"
+        for worker, files in sorted(missing.items())
+        if files
+    ]
+    if problems:
+        raise ClusterError(
+            "\n".join(
+                [
+                    *problems,
+                    "les travailleurs doivent voir le registre, les modèles de rapport et le "
+                    f"dossier des rapports ({out_dir}) aux mêmes chemins (dossier partagé)",
+                ]
+            )
+        )
+
+
+def _missing(paths: list[str]) -> list[str]:
+    """Worker side: which of ``paths`` this worker cannot read (the token: also write)."""
+    token, *others = paths
+    missing = [p for p in others if not os.access(p, os.R_OK)]
+    if not os.access(token, os.R_OK) or not os.access(Path(token).parent, os.W_OK):
+        missing.insert(0, str(Path(token).parent))
+    return missing
+
+
+def _check_scheduler_config(client: Client) -> None:
+    """An existing scheduler keeps its own settings; say which differ from the embedded one's."""
+    found = client.run_on_scheduler(_scheduler_config, list(SCHEDULER_CONFIG))
+    for key, expected in SCHEDULER_CONFIG.items():
+        if found[key] != expected:
+            variable = "DASK_" + key.upper().replace(".", "__").replace("-", "_")
+            logging.getLogger(__name__).warning(
+                "planificateur Dask : %s = %s (attendu %s pour qu'un rapport dont le travailleur "
+                "meurt soit relancé une fois, sans emporter les autres ; démarrez-le avec %s=%s)",
+                key,
+                found[key],
+                expected,
+                variable,
+                expected,
+            )
+
+
+def _scheduler_config(keys: list[str]) -> dict[str, Any]:
+    """Scheduler side: the settings it runs with."""
+    return {key: dask.config.get(key) for key in keys}
