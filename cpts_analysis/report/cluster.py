@@ -24,6 +24,7 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.utils import get_mp_context
 
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.report import kernels
@@ -35,6 +36,12 @@ SCHEDULER_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
 }
 CONNECT_TIMEOUT_S = 30
+# Embedded workers are forked from a server process that has imported these once, rather than
+# each started afresh and importing them (``spawn``, Dask's default): two workers starting on
+# two cores spent a second or more each on their imports. The server starts with the first
+# embedded cluster of this process, and stops when this process ends.
+EMBEDDED_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver"}
+FORKSERVER_PRELOAD = ["distributed", "cpts_analysis.report.batch", "cpts_analysis.report.cluster"]
 
 
 class ClusterError(CptsError):
@@ -72,20 +79,22 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
             client.register_plugin(WarmKernels())
             yield client
         return
-    with (
-        dask.config.set(SCHEDULER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",  # any free port: several batches may run at once
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster, set_as_default=False) as client,
-    ):
-        client.register_plugin(WarmKernels())
-        yield client
+    with dask.config.set({**SCHEDULER_CONFIG, **EMBEDDED_WORKER_CONFIG}):
+        # Dask sets its own preload list at its first use of the context, never again.
+        get_mp_context().set_forkserver_preload(FORKSERVER_PRELOAD)
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=":0",  # any free port: several batches may run at once
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster, set_as_default=False) as client,
+        ):
+            client.register_plugin(WarmKernels())
+            yield client
 
 
 def dashboard(client: Client) -> str | None:

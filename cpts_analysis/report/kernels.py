@@ -18,9 +18,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
@@ -32,6 +35,34 @@ RESET = "%reset -f"
 # Imported by a kernel started ahead of its report, while the caller still loads its own modules
 # (the report templates' first cell would pay for them otherwise).
 PRELOAD = ("import matplotlib.pyplot", "import cpts_analysis.report.content")
+
+
+class ReadyClient(AsyncKernelClient):
+    """jupyter_client's kernel client, without the 0.2 s of silence it waits for once ready.
+
+    nbclient calls ``wait_for_ready`` before every run. jupyter_client's version ends by
+    draining the output channel until it stays quiet for 0.2 s: a fifth of a warm report, to
+    drop the status messages of its own readiness probe. nbclient ignores them anyway, as it
+    keeps only the outputs whose parent is the request it sent. The handshake itself is
+    kept: a ``kernel_info`` reply, then one message on the output channel, proof that it is
+    connected (a report's outputs would be lost otherwise).
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            with suppress(Empty):
+                reply = await self.shell_channel.get_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} s")
+
 
 _idle: dict[str, list[AsyncKernelManager]] = {}
 _busy: set[AsyncKernelManager] = set()
@@ -54,7 +85,7 @@ def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> Asy
                 raise
             return manager
         discard(manager)
-    manager = AsyncKernelManager(kernel_name=kernel_name)
+    manager = _manager(kernel_name)
     _mark_busy(manager)
     try:
         run_sync(manager.start_kernel)(extra_arguments=list(arguments))
@@ -69,7 +100,7 @@ def prestart(kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL
 
     The kernel boots in its own process while the caller goes on; starting returns at once.
     """
-    manager = AsyncKernelManager(kernel_name=kernel_name)
+    manager = _manager(kernel_name)
     preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD]
     run_sync(manager.start_kernel)(extra_arguments=[*arguments, *preload])
     release(manager)
@@ -127,6 +158,10 @@ def time_limit(manager: AsyncKernelManager, seconds: float) -> Iterator[threadin
         yield fired
     finally:
         timer.cancel()
+
+
+def _manager(kernel_name: str) -> AsyncKernelManager:
+    return AsyncKernelManager(kernel_name=kernel_name, client_factory=ReadyClient)
 
 
 def _mark_busy(manager: AsyncKernelManager) -> None:
