@@ -33,8 +33,14 @@ KERNEL_NAME = "python3"
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 RESET = "%reset -f"
 # Imported by a kernel started ahead of its report, while the caller still loads its own modules
-# (the report templates' first cell would pay for them otherwise).
-PRELOAD = ("import matplotlib.pyplot", "import cpts_analysis.report.content")
+# (the report templates' first cell would pay for them otherwise). Then the objects of these
+# modules, which live as long as the kernel, are set apart from the garbage collector's scans:
+# each full collection (one per reset, others during a report) would walk them all again, 0.06 s.
+PRELOAD = (
+    "import matplotlib.pyplot",
+    "import cpts_analysis.report.content",
+    "import gc; gc.freeze()",
+)
 
 
 class ReadyClient(AsyncKernelClient):
