@@ -36,12 +36,13 @@ SCHEDULER_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
 }
 CONNECT_TIMEOUT_S = 30
-# Embedded workers are forked from a server process that has imported these once, rather than
-# each started afresh and importing them (``spawn``, Dask's default): two workers starting on
-# two cores spent a second or more each on their imports. The server starts with the first
-# embedded cluster of this process, and stops when this process ends.
+# Embedded workers are forked from a server process that has imported what they run once
+# (:mod:`~cpts_analysis.report.worker_preload`), rather than each started afresh and importing
+# it (``spawn``, Dask's default): two workers starting on two cores spent a second or more each
+# on their imports. The server starts with the first embedded cluster of this process, and
+# stops when this process ends.
 EMBEDDED_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver"}
-FORKSERVER_PRELOAD = ["distributed", "cpts_analysis.report.batch", "cpts_analysis.report.cluster"]
+FORKSERVER_PRELOAD = ["cpts_analysis.report.worker_preload"]
 
 
 class ClusterError(CptsError):
