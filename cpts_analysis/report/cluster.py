@@ -91,10 +91,12 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
                 host="127.0.0.1",
                 dashboard_address=":0",  # any free port: several batches may run at once
                 silence_logs=logging.ERROR,
+                # Each worker sets its kernels up as it starts (a replacement too), so that
+                # they boot while the other workers and the client start.
+                plugins={WarmKernels()},
             ) as cluster,
             Client(cluster, set_as_default=False) as client,
         ):
-            client.register_plugin(WarmKernels())
             yield client
 
 
