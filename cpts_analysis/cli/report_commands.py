@@ -176,7 +176,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cpts_analysis.report.entry_points import make_batch
+    from cpts_analysis.report import forkserver
 
     if args.scheduler and args.workers is not None:
         raise CptsError(
@@ -185,6 +185,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         )
     if not _pdf_ready(args):
         return EXIT_REPORT_FAILED
+    if not args.scheduler:
+        # The embedded workers' fork server imports while this process loads the rest.
+        forkserver.start()
+    from cpts_analysis.report.entry_points import make_batch
+
     batch = make_batch(
         args.by,
         args.registry,

@@ -24,10 +24,9 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
-from distributed.utils import get_mp_context
 
 from cpts_analysis.core.errors import CptsError
-from cpts_analysis.report import kernels
+from cpts_analysis.report import forkserver, kernels
 
 # A report whose worker died is run once more, then recorded as failed. A worker holds only
 # the report it runs (saturation 1), so that a dying worker never takes a queued one with it.
@@ -36,13 +35,8 @@ SCHEDULER_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
 }
 CONNECT_TIMEOUT_S = 30
-# Embedded workers are forked from a server process that has imported what they run once
-# (:mod:`~cpts_analysis.report.worker_preload`), rather than each started afresh and importing
-# it (``spawn``, Dask's default): two workers starting on two cores spent a second or more each
-# on their imports. The server starts with the first embedded cluster of this process, and
-# stops when this process ends.
-EMBEDDED_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver"}
-FORKSERVER_PRELOAD = ["cpts_analysis.report.worker_preload"]
+# Embedded workers are forked from a server that has imported what they run (see :mod:`forkserver`).
+EMBEDDED_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": forkserver.METHOD}
 
 
 class ClusterError(CptsError):
@@ -81,8 +75,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
             yield client
         return
     with dask.config.set({**SCHEDULER_CONFIG, **EMBEDDED_WORKER_CONFIG}):
-        # Dask sets its own preload list at its first use of the context, never again.
-        get_mp_context().set_forkserver_preload(FORKSERVER_PRELOAD)
+        forkserver.start()  # before Dask, which would start it with its own list of imports
         with (
             LocalCluster(
                 n_workers=workers,

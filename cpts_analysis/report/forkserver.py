@@ -1,0 +1,24 @@
+"""The process that the workers of an embedded Dask cluster are forked from.
+
+Dask starts each worker afresh by default (``spawn``): two workers starting together on two
+cores spent a second or more each importing Dask, papermill and the batch runner. Forked
+instead from a server that has imported them once
+(:mod:`~cpts_analysis.report.worker_preload`), they start at once. The server imports in its
+own process: started as soon as a batch command knows it will need it, it does so on a core
+that the command, still loading its own modules and planning its reports, leaves idle. It
+stops when the process that started it ends.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.forkserver
+
+METHOD = "forkserver"
+PRELOAD = ["cpts_analysis.report.worker_preload"]
+
+
+def start() -> None:
+    """Start the fork server if it does not run yet; returns without waiting for its imports."""
+    multiprocessing.get_context(METHOD).set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
