@@ -13,7 +13,7 @@ import mkdocs_gen_files
 import cpts_analysis
 from cpts_analysis.aci.sources import parameter_sources
 from cpts_analysis.cli import build_parser
-from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.formatting import format_date, format_number
 from cpts_analysis.report.tables import status_label
 
 
@@ -22,10 +22,9 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+    if isinstance(value, int | float):  # the reports' French format: 60 000, 0,75
+        decimals = 0 if float(value).is_integer() else len(repr(float(value)).split(".")[1])
+        return format_number(value, decimals)
     return " ".join(str(value).split()).replace("|", "\\|")
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cpts_analysis.cli.arguments import Parser, iso_date, positive
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
+from cpts_analysis.report import DEFAULT_TIMEOUT_S
 
 if TYPE_CHECKING:
     from cpts_analysis.report.execute import ReportResult
@@ -134,7 +135,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=positive(float),
         default=None,
         metavar="SECONDES",
-        help="durée maximale d'un rapport, au-delà il est interrompu (défaut : 600)",
+        help="durée maximale d'un rapport, au-delà il est interrompu "
+        f"(défaut : {DEFAULT_TIMEOUT_S:g})",
     )
     batch.set_defaults(handler=cmd_batch, exit_on_error=EXIT_REPORT_FAILED)
 

@@ -13,15 +13,12 @@ from pathlib import Path
 
 from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.core.paths import REPORTS_DIR
-from cpts_analysis.report import jobs
+from cpts_analysis.report import DEFAULT_TIMEOUT_S, jobs
 from cpts_analysis.report.batch import BatchResult, run_batch
 from cpts_analysis.report.execute import ReportResult, run_report
 from cpts_analysis.report.pdf import check_available
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.registry.indicator_file import with_indicator_file
-
-DEFAULT_TIMEOUT_S = 600.0
-"""Longest a report may run (seconds) unless the caller says otherwise."""
 
 
 def make_report(
