@@ -299,25 +299,27 @@ def skewed(low: float, high: float) -> bool:
 
 
 def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
-    """Bars of one indicator per CPTS (``values`` indexed by CPTS name), highest on top."""
-    ordered = values.dropna().sort_values()
-    figure, axes = new_figure(10, max(3, 0.28 * len(ordered) + 1.5))
-    axes.barh(ordered.index, ordered.to_numpy(), color="#3182bd")
-    for y, value in enumerate(ordered):
-        axes.annotate(
-            format_number(value, 0 if abs(value) >= 100 else 1),
-            (value, y),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize="x-small",
-        )
-    if len(ordered) and skewed(ordered.iloc[0], ordered.iloc[-1]):
-        axes.set_xscale("log")
-        unit += " (échelle logarithmique)"
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
-    axes.margins(y=0.01)
-    axes.set_xlabel(unit)
-    axes.tick_params(axis="y", labelsize="small")
-    axes.set_title(title)
+    """Bars of one indicator per CPTS (``values`` indexed by CPTS name), highest on top (in
+    columns above ``COMPACT_ABOVE`` CPTS)."""
+    ordered = values.dropna().sort_values(ascending=False)
+    log = bool(len(ordered)) and skewed(ordered.iloc[-1], ordered.iloc[0])
+    figure, panels = _bar_panels(len(ordered))
+    for axes, rows in panels:
+        chunk = ordered.iloc[rows]
+        axes.barh(chunk.index, chunk.to_numpy(), color="#3182bd")
+        for y, value in enumerate(chunk):
+            axes.annotate(
+                format_number(value, 0 if abs(value) >= 100 else 1),
+                (value, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="x-small",
+            )
+        if log:
+            axes.set_xscale("log")
+        axes.margins(x=0.1)  # room for the value written after the longest bar
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
+        axes.set_xlabel(f"{unit} (échelle logarithmique)" if log else unit)
+    figure.suptitle(title)
     return figure
