@@ -189,3 +189,29 @@ def test_territory_without_signed_cpts(capsys, tmp_path: Path):
     assert payload == {"territory": "42", "years": [], "total": 0.0}
     comparison = compare_territory(load_registry(registry), "42", DATE)  # used to crash
     assert comparison.schedule.empty and comparison.headline()["financement_annuel_total"] == 0
+
+
+def test_budget_chart_draws_every_year_and_mission_once_in_the_legend():
+    from cpts_analysis.aci.missions import mission_order
+    from cpts_analysis.analysis.budget import budget_by_mission, yearly_budget
+    from cpts_analysis.report import plots
+
+    loire = compare_territory(load_registry(EXAMPLE_REGISTRY), "42", "2025-06-01")
+    table = budget_by_mission(yearly_budget(loire.schedule, loire.date))
+    order = ["fonctionnement", *mission_order()]
+    axes = plots.budget_bars(table, order).axes[0]
+    missions = [m for m in order if m in table.columns]
+    legend = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert len(legend) == len(missions) == len(set(legend))
+    tops = {}
+    for collection in axes.collections:
+        for path in collection.get_paths():
+            x = round(float(path.vertices[:, 0].mean()))
+            tops[x] = max(tops.get(x, 0.0), float(path.vertices[:, 1].max()))
+        hatched = collection.get_hatch() is not None
+        years = {round(float(p.vertices[:, 0].mean())) for p in collection.get_paths()}
+        assert all(table["projected"].iloc[y] == hatched for y in years)
+    totals = table[missions].sum(axis=1)
+    assert [round(tops[i], 2) for i in range(len(table))] == [round(t, 2) for t in totals]
+    assert axes.get_ylim()[0] == 0
+    assert [t.get_text() for t in axes.get_xticklabels()] == table["year"].astype(str).tolist()

@@ -105,6 +105,29 @@ def test_funding_chart_in_columns_lists_every_funded_cpts(comparison, names):
         assert not _overlapping([t.get_window_extent() for t in axes.get_xticklabels()])
 
 
+def test_indicator_bars_in_columns_list_every_cpts_highest_first(comparison, names):
+    density = comparison.cpts.set_index("nom")["population"].astype(float)
+    figure = plots.ranked_bars(density, "Population", "habitants")
+    assert len(figure.axes) == 2  # 71 CPTS: two columns, one screen
+    shown = [label.get_text() for axes in figure.axes for label in axes.get_yticklabels()]
+    assert shown == density.sort_values(ascending=False).index.tolist()
+    figure.draw_without_rendering()
+    for axes in figure.axes:
+        values = [t for t in axes.texts if isinstance(t, Annotation)]
+        assert values and all(t.get_window_extent().x1 <= axes.bbox.x1 for t in values)
+
+
+def test_log_population_axis_written_in_french(comparison):
+    figure = plots.euros_per_inhabitant(comparison.cpts, comparison.rule_set.tiers)
+    figure.draw_without_rendering()
+    axis = figure.axes[0].xaxis
+    labels = [t.get_text() for t in [*axis.get_majorticklabels(), *axis.get_minorticklabels()]]
+    labels = [label for label in labels if label]
+    assert "100 000" in [unicodedata.normalize("NFKC", label) for label in labels]
+    assert not [label for label in labels if "$" in label or "times" in label]
+    assert len(labels) >= 3
+
+
 def test_map_markers_and_legend_never_overlap(comparison, names):
     layers = map_layers(comparison, names)
     figure = maps.territory_map(**layers)
