@@ -37,7 +37,6 @@ RESET = "from cpts_analysis.report.kernel_reset import reset; reset()"
 # modules, which live as long as the kernel, are set apart from the garbage collector's scans, as
 # after each reset (:mod:`~cpts_analysis.report.kernel_reset`).
 PRELOAD = (
-    "import matplotlib.pyplot",
     "import cpts_analysis.report.content",
     "import gc; gc.freeze()",
 )
