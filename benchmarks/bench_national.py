@@ -82,6 +82,7 @@ def compose_national() -> tuple[pd.DataFrame, pd.DataFrame]:
             )
             members.append(pd.DataFrame({"cpts_id": cpts_id, "code_commune": sorted(codes)}))
     table = pd.concat(members, ignore_index=True)
+    table["part"] = ""  # every commune whole, in one CPTS
     table["population"] = table["code_commune"].map(communes["population"]).astype("int64")
     return pd.DataFrame(rows).set_index("cpts_id"), table
 
