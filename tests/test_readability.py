@@ -117,15 +117,26 @@ def test_indicator_bars_in_columns_list_every_cpts_highest_first(comparison, nam
         assert values and all(t.get_window_extent().x1 <= axes.bbox.x1 for t in values)
 
 
-def test_log_population_axis_written_in_french(comparison):
-    figure = plots.euros_per_inhabitant(comparison.cpts, comparison.rule_set.tiers)
+@pytest.mark.parametrize("spread", [1.0, 40.0, 400.0])
+def test_log_population_axis_written_in_french_without_collisions(comparison, spread):
+    """The region's CPTS (1.2 decades of population), then with the smallest shrunk so that
+    the axis spans up to about 4 decades."""
+    cpts = comparison.cpts.copy()
+    smallest = cpts.loc[cpts["financement_annuel"].notna(), "population"].idxmin()
+    cpts.loc[smallest, "population"] = int(cpts.loc[smallest, "population"] / spread)
+    cpts["euros_par_habitant"] = cpts["financement_annuel"] / cpts["population"]
+    figure = plots.euros_per_inhabitant(cpts, comparison.rule_set.tiers)
     figure.draw_without_rendering()
     axis = figure.axes[0].xaxis
-    labels = [t.get_text() for t in [*axis.get_majorticklabels(), *axis.get_minorticklabels()]]
-    labels = [label for label in labels if label]
-    assert "100 000" in [unicodedata.normalize("NFKC", label) for label in labels]
-    assert not [label for label in labels if "$" in label or "times" in label]
-    assert len(labels) >= 3
+    low, high = axis.get_view_interval()
+    assert high / low > spread  # the shrunk CPTS is drawn
+    ticks = [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+    shown = [t.label1 for t in ticks if low <= t.get_loc() <= high and t.label1.get_text()]
+    texts = [unicodedata.normalize("NFKC", t.get_text()) for t in shown]
+    assert "100 000" in texts
+    assert not [text for text in texts if "$" in text or "times" in text]
+    assert len(texts) >= 3
+    assert not _overlapping([t.get_window_extent() for t in shown])
 
 
 def test_map_markers_and_legend_never_overlap(comparison, names):

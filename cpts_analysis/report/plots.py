@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
@@ -137,9 +137,9 @@ def bar_collection(
     width: float = 0.8,
     **style: Any,
 ) -> PolyCollection:
-    """Bars as one collection: a matplotlib ``Rectangle`` per bar, as ``bar`` makes, cost
-    most of the drawing time of a chart of 56 CPTS × 7 missions. Like ``bar``, bars stick to
-    0 (no margin below) and the axes rescale to them."""
+    """Bars as one collection: one matplotlib ``Rectangle`` per bar, as ``bar`` makes them,
+    took most of the drawing time of a chart of 56 CPTS × 7 missions. As with ``bar``, the
+    bars stick to 0 (no margin below it) and the axes rescale to them."""
     low, high = positions - width / 2, positions + width / 2
     ends = starts + lengths
     corners = [(low, starts), (low, ends), (high, ends), (high, starts)]
@@ -180,7 +180,7 @@ def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
         )
     axes.set_xscale("log")
     axes.xaxis.set_major_formatter(INTEGERS)
-    axes.xaxis.set_minor_formatter(FuncFormatter(_log_minor_label))
+    axes.xaxis.set_minor_formatter(FrenchLogMinorFormatter())
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_number(v, 1)} €"))
     axes.set_xlabel("Population couverte (échelle logarithmique)")
     axes.set_ylabel("€ par habitant et par an")
@@ -189,13 +189,19 @@ def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
     return figure
 
 
-def _log_minor_label(value: float, _: object) -> str:
-    """Minor ticks of a log axis labelled at 2, 3 and 5 × 10ⁿ, written as the major ones: the
-    default labels them ``3×10⁴`` beside a ``100 000``."""
-    if value <= 0:
-        return ""
-    mantissa = round(value / 10 ** math.floor(math.log10(value)), 6)
-    return format_number(value) if mantissa in (2, 3, 5) else ""
+class FrenchLogMinorFormatter(Formatter):
+    """Minor ticks of a log axis written as the major ones (the default writes ``3×10⁴``
+    beside a ``100 000``): at 2, 3 and 5 × 10ⁿ over less than 1.5 decades, at 2 and 5 up to
+    2.5 decades, none beyond, so that labels never collide."""
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        low, high = sorted(self.axis.get_view_interval()) if self.axis else (0.0, 0.0)
+        if value <= 0 or low <= 0:
+            return ""
+        decades = math.log10(high / low)
+        shown = (2, 3, 5) if decades < 1.5 else (2, 5) if decades < 2.5 else ()
+        mantissa = round(value / 10 ** math.floor(math.log10(value)), 6)
+        return format_number(value) if mantissa in shown else ""
 
 
 def deployment_timeline(deployment: pd.DataFrame, names: pd.Series, date: pd.Timestamp) -> Figure:
