@@ -6,7 +6,7 @@ import pandas as pd
 
 from cpts_analysis.analysis.budget import budget_by_mission
 from cpts_analysis.core.formatting import format_euros
-from cpts_analysis.report.tables import formatted, group_label
+from cpts_analysis.report.tables import amount_cell, formatted, group_label
 
 STATE_LABELS = {False: "réalisé", True: "prévisionnel"}
 TOTAL = "Total"
@@ -43,5 +43,5 @@ def amount_columns(shown: pd.DataFrame) -> list[str]:
 def budget_table(lines: pd.DataFrame) -> pd.DataFrame:
     """The report's budget table: formatted amounts, years as the index."""
     shown = budget_display(lines)
-    money = {c: (c, lambda v: format_euros(float(v))) for c in amount_columns(shown)}
+    money = {c: (c, amount_cell) for c in amount_columns(shown)}
     return formatted(shown, {"Année": ("Année", None)} | money | {"État": ("État", None)})

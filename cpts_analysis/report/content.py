@@ -8,7 +8,6 @@ one run to the next (golden notebooks compare them).
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import pandas as pd
 import shapely
@@ -19,15 +18,18 @@ from cpts_analysis.aci.schedule import KIND_LABELS
 from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
-from cpts_analysis.core.formatting import format_date, format_euros, format_number, format_percent
+from cpts_analysis.core.formatting import format_date, format_number, format_percent
 from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
 from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import (
     Formatter,
+    amount_cell,
+    cents_cell,
     formatted,
     group_label,
     labelled_rows,
+    number_cell,
     status_label,
 )
 from cpts_analysis.territory.communes import load_communes
@@ -48,14 +50,6 @@ def configure_display() -> None:
     pd.set_option("display.width", 250)
 
 
-def _number(value: Any) -> str:
-    return format_number(float(value))
-
-
-def _euros(value: Any) -> str:
-    return format_euros(float(value))
-
-
 def _missions(value: object) -> str:
     return ", ".join(group_label(m) for m in str(value).split(", ") if m) or "–"
 
@@ -63,23 +57,23 @@ def _missions(value: object) -> str:
 def headline_table(result: Comparison) -> pd.DataFrame:
     h = result.headline()
     rows = [
-        ("CPTS du registre rattachées au territoire", _number(h["nombre_cpts"])),
-        ("dont CPTS ayant signé l'ACI", _number(h["cpts_signees"])),
-        ("Population du territoire (Insee 2023)", _number(h["population"])),
-        ("Population couverte par une CPTS", _number(h["population_couverte"])),
+        ("CPTS du registre rattachées au territoire", number_cell(h["nombre_cpts"])),
+        ("dont CPTS ayant signé l'ACI", number_cell(h["cpts_signees"])),
+        ("Population du territoire (Insee 2023)", number_cell(h["population"])),
+        ("Population couverte par une CPTS", number_cell(h["population_couverte"])),
         ("Taux de couverture", format_percent(float(h["taux_couverture"]))),
-        ("Communes en zone blanche", _number(h["communes_zone_blanche"])),
-        ("Financement ACI de l'année de contrat en cours", _euros(h["financement_annuel_total"])),
+        ("Communes en zone blanche", number_cell(h["communes_zone_blanche"])),
         (
-            "Financement par habitant couvert",
-            format_euros(float(h["euros_par_habitant_couvert"]), True),
+            "Financement ACI de l'année de contrat en cours",
+            amount_cell(h["financement_annuel_total"]),
         ),
-        ("Missions socles en retard (non démarrées)", _number(h["missions_en_retard"])),
+        ("Financement par habitant couvert", cents_cell(h["euros_par_habitant_couvert"])),
+        ("Missions socles en retard (non démarrées)", number_cell(h["missions_en_retard"])),
         (
             "CPTS financées au titre d'un renouvellement tacite",
-            _number(h["cpts_en_renouvellement"]),
+            number_cell(h["cpts_en_renouvellement"]),
         ),
-        ("Montants utilisés au statut non confirmé", _number(h["montants_non_confirmes"])),
+        ("Montants utilisés au statut non confirmé", number_cell(h["montants_non_confirmes"])),
         ("Règles ACI appliquées", result.rule_set.describe_period()),
         ("Date de référence", format_date(result.date)),
     ]
@@ -93,15 +87,15 @@ def cpts_table(result: Comparison) -> pd.DataFrame:
         {
             "nom": ("CPTS", None),
             "departement": ("Dép.", None),
-            "population": ("Population", _number),
-            "tier": ("Taille", _number),
-            "distance_next_tier": ("Écart au seuil suivant", _number),
+            "population": ("Population", number_cell),
+            "tier": ("Taille", number_cell),
+            "distance_next_tier": ("Écart au seuil suivant", number_cell),
             "date_signature": ("Signature", format_date),
             "statut": ("Statut", None),
             "missions_en_cours": ("Missions en cours", _missions),
             "missions_en_retard": ("Missions en retard", _missions),
-            "financement_annuel": ("Financement annuel", _euros),
-            "euros_par_habitant": ("€ / habitant", lambda v: format_euros(float(v), True)),
+            "financement_annuel": ("Financement annuel", amount_cell),
+            "euros_par_habitant": ("€ / habitant", cents_cell),
         },
     )
 
@@ -112,11 +106,11 @@ def coverage_table(result: Comparison) -> pd.DataFrame:
         {
             "departement": ("Département", None),
             "nom": ("Nom", None),
-            "population": ("Population", _number),
-            "population_couverte": ("Population couverte", _number),
+            "population": ("Population", number_cell),
+            "population_couverte": ("Population couverte", number_cell),
             "taux": ("Taux de couverture", format_percent),
-            "communes": ("Communes", _number),
-            "communes_couvertes": ("Communes couvertes", _number),
+            "communes": ("Communes", number_cell),
+            "communes_couvertes": ("Communes couvertes", number_cell),
         },
     )
 
@@ -130,9 +124,9 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
             "code": ("Code commune", None),
             "nom": ("Commune sans CPTS", None),
             "dep": ("Dép.", None),
-            "population": ("Population", _number),
+            "population": ("Population", number_cell),
             "part_non_couverte": ("Part non couverte", format_share),
-            "population_non_couverte": ("Population non couverte", _number),
+            "population_non_couverte": ("Population non couverte", number_cell),
         },
     )
 
@@ -225,11 +219,11 @@ def profile_summary(profile: Profile) -> pd.DataFrame:
         ("Département", row["departement"]),
         ("Statut", row["statut"]),
         ("Signature de l'ACI", format_date(row["date_signature"])),
-        ("Population (Insee 2023)", _number(row["population"])),
-        ("Communes", _number(row["communes"])),
-        ("Taille ACI", _number(row["tier"])),
+        ("Population (Insee 2023)", number_cell(row["population"])),
+        ("Communes", number_cell(row["communes"])),
+        ("Taille ACI", number_cell(row["tier"])),
         ("Habitants manquants pour la taille suivante", format_number(row["distance_next_tier"])),
-        ("Enveloppe sur 5 ans", _euros(profile.funding["amount"].sum())),
+        ("Enveloppe sur 5 ans", amount_cell(profile.funding["amount"].sum())),
     ]
     if profile.indicative:
         rows.append(
@@ -251,7 +245,7 @@ def years_table(profile: Profile) -> pd.DataFrame:
             "fin": ("Fin", format_date),
             "regles": ("Règles", None),
             "taille": ("Taille", None),
-            "total": ("Enveloppe", _euros),
+            "total": ("Enveloppe", amount_cell),
         },
     )
 
@@ -265,7 +259,7 @@ def schedule_table(profile: Profile) -> pd.DataFrame:
             "mission": ("Mission", None),
             "label": ("Composante", None),
             "kind": ("Versement", KIND_LABELS.__getitem__),
-            "amount": ("Montant", _euros),
+            "amount": ("Montant", amount_cell),
         },
     )
 
@@ -277,8 +271,8 @@ def variable_table(profile: Profile) -> pd.DataFrame:
             "contract_year": ("Année", None),
             "mission": ("Mission", None),
             "achievement": ("Taux d'atteinte", lambda v: format_percent(float(v), 0)),
-            "amount": ("Part variable", _euros),
-            "maximum": ("Maximum", _euros),
+            "amount": ("Part variable", amount_cell),
+            "maximum": ("Maximum", amount_cell),
         },
     )
 
@@ -294,7 +288,7 @@ def overrides_table(profile: Profile) -> pd.DataFrame:
             "annee_contrat": ("Année", None),
             "mission": ("Mission", None),
             "composante": ("Composante", None),
-            "montant": ("Montant du contrat local", _euros),
+            "montant": ("Montant du contrat local", amount_cell),
         },
     )
 
@@ -326,13 +320,13 @@ def threshold_table(table: pd.DataFrame) -> pd.DataFrame:
         table,
         {
             "nom": ("CPTS", None),
-            "population": ("Population", _number),
+            "population": ("Population", number_cell),
             "tier": ("Taille", None),
-            "enveloppe": ("Enveloppe annuelle", _euros),
-            "habitants_pour_monter": ("Habitants pour la taille suivante", _number),
-            "gain_si_monte": ("Gain", _euros),
-            "habitants_avant_descente": ("Habitants avant la taille inférieure", _number),
-            "perte_si_descend": ("Perte", _euros),
+            "enveloppe": ("Enveloppe annuelle", amount_cell),
+            "habitants_pour_monter": ("Habitants pour la taille suivante", number_cell),
+            "gain_si_monte": ("Gain", amount_cell),
+            "habitants_avant_descente": ("Habitants avant la taille inférieure", number_cell),
+            "perte_si_descend": ("Perte", amount_cell),
         },
     )
 
@@ -350,12 +344,12 @@ def split_table(table: pd.DataFrame) -> pd.DataFrame:
 def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.DataFrame:
     columns: dict[str, tuple[str, Formatter | None]] = {"configuration": ("Configuration", None)}
     if "communes" in table:
-        columns["communes"] = ("Communes", _number)
-    columns["population"] = ("Population", _number)
-    columns["enveloppe"] = ("Enveloppe annuelle", _euros)
+        columns["communes"] = ("Communes", number_cell)
+    columns["population"] = ("Population", number_cell)
+    columns["enveloppe"] = ("Enveloppe annuelle", amount_cell)
     shown = formatted(table, columns)
     shown.loc[label] = dict.fromkeys(shown.columns, "") | {
-        "Enveloppe annuelle": format_euros(float(difference))
+        "Enveloppe annuelle": amount_cell(difference)
     }
     return shown
 
@@ -363,10 +357,10 @@ def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.Da
 def rule_sets_table(table: pd.DataFrame) -> pd.DataFrame:
     columns: dict[str, tuple[str, Formatter | None]] = {
         "nom": ("CPTS", None),
-        "population": ("Population", _number),
+        "population": ("Population", number_cell),
     }
     for column in table.columns.drop(["cpts_id", "nom", "population"], errors="ignore"):
-        columns[column] = (column, _euros)
+        columns[column] = (column, amount_cell)
     return formatted(table, columns)
 
 

@@ -4,7 +4,6 @@ inhabitant by tier, the map of deltas, and every changed value with its source a
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import matplotlib
 import pandas as pd
@@ -16,12 +15,19 @@ from matplotlib.figure import Figure
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.reform import Reform
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
-from cpts_analysis.report.content import DATA_VINTAGES, _euros, _number
+from cpts_analysis.report.content import DATA_VINTAGES
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.maps import frame_map, layer
 from cpts_analysis.report.plots import EUROS, new_figure
 from cpts_analysis.report.sidecars import save_sidecars
-from cpts_analysis.report.tables import formatted, group_label, status_label
+from cpts_analysis.report.tables import (
+    amount_cell,
+    cents_cell,
+    formatted,
+    group_label,
+    number_cell,
+    status_label,
+)
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
 
@@ -30,14 +36,6 @@ def new_rule_sets(result: Reform) -> list:
     """Rule sets of the variant that the rules in force do not have."""
     starts = set(result.variant.new_starts)
     return [r for r in rule_sets(result.variant.tree) if r.start in starts]
-
-
-def _percent(value: Any) -> str:
-    return format_percent(value)
-
-
-def _euros_cents(value: Any) -> str:
-    return format_euros(float(value), cents=True)
 
 
 def headline_table(result: Reform) -> pd.DataFrame:
@@ -72,10 +70,10 @@ def winners_losers(result: Reform) -> pd.DataFrame:
             "rang": ("Rang", str),
             "nom": ("CPTS", None),
             "tier": ("Taille", str),
-            "current": ("En vigueur", _euros),
-            "variant": ("Variante", _euros),
-            "delta": ("Écart", _euros),
-            "part_variante": ("Part de l'année sous la variante", _percent),
+            "current": ("En vigueur", amount_cell),
+            "variant": ("Variante", amount_cell),
+            "delta": ("Écart", amount_cell),
+            "part_variante": ("Part de l'année sous la variante", format_percent),
         },
     )
 
@@ -110,11 +108,11 @@ def tier_table(result: Reform) -> pd.DataFrame:
         {
             "tier": ("Taille", str),
             "cpts": ("CPTS", str),
-            "population": ("Population", _number),
-            "current": ("En vigueur", _euros),
-            "variant": ("Variante", _euros),
-            "delta": ("Écart", _euros),
-            "delta_par_habitant": ("Écart par habitant", _euros_cents),
+            "population": ("Population", number_cell),
+            "current": ("En vigueur", amount_cell),
+            "variant": ("Variante", amount_cell),
+            "delta": ("Écart", amount_cell),
+            "delta_par_habitant": ("Écart par habitant", cents_cell),
         },
     )
 
@@ -124,9 +122,9 @@ def years_table(result: Reform) -> pd.DataFrame:
         result.years,
         {
             "annee": ("Année civile", str),
-            "current": ("En vigueur", _euros),
-            "variant": ("Variante", _euros),
-            "delta": ("Écart", _euros),
+            "current": ("En vigueur", amount_cell),
+            "variant": ("Variante", amount_cell),
+            "delta": ("Écart", amount_cell),
         },
     )
 
@@ -145,8 +143,8 @@ def changes_table(result: Reform) -> pd.DataFrame:
             "mission": ("Mission", None),
             "label": ("Composante", None),
             "tier": ("Taille", str),
-            "current": ("En vigueur", _euros),
-            "variant": ("Variante", _euros),
+            "current": ("En vigueur", amount_cell),
+            "variant": ("Variante", amount_cell),
             "statut": ("Statut", None),
             "source": ("Source", None),
         },

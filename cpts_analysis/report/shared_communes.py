@@ -6,18 +6,14 @@ import pandas as pd
 from IPython.display import HTML
 
 from cpts_analysis.analysis.comparison import Comparison
-from cpts_analysis.core.formatting import format_number, format_percent
-from cpts_analysis.report.tables import formatted
+from cpts_analysis.core.formatting import format_percent
+from cpts_analysis.report.tables import formatted, number_cell
 
 
 def format_share(value: object) -> str:
     """A part of a commune's population (0.4 → 40,0 %; whole shares without decimals)."""
     share = pd.to_numeric(value)
     return format_percent(share, 0 if share in (0, 1) else 1)
-
-
-def _number(value: object) -> str:
-    return format_number(pd.to_numeric(value))
 
 
 def shared_table(result: Comparison) -> pd.DataFrame | HTML:
@@ -32,7 +28,7 @@ def shared_table(result: Comparison) -> pd.DataFrame | HTML:
             "nom": ("Commune", None),
             "cpts": ("CPTS", None),
             "part": ("Part", format_share),
-            "population": ("Population de la commune", _number),
-            "population_cpts": ("Population attribuée", _number),
+            "population": ("Population de la commune", number_cell),
+            "population_cpts": ("Population attribuée", number_cell),
         },
     )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cpts_analysis.aci.missions import catalogue
 from cpts_analysis.aci.rules import RuleSet
-from cpts_analysis.core.formatting import format_date, format_euros
+from cpts_analysis.core.formatting import format_date, format_euros, format_number
 
 Formatter = Callable[[Any], str]
 """Turns one cell into display text (numbers, dates, labels)."""
@@ -191,6 +191,20 @@ def _missing(value: object) -> bool:
 
 def euro_cell(value: Any) -> str:
     return "non publié" if pd.isna(value) else format_euros(float(value))
+
+
+def number_cell(value: Any) -> str:
+    """Any numeric cell (numpy, pandas nullable or Python scalar) as a French number."""
+    return format_number(float(value))
+
+
+def amount_cell(value: Any) -> str:
+    return format_euros(float(value))
+
+
+def cents_cell(value: Any) -> str:
+    """Small amounts (per inhabitant) keep their cents."""
+    return format_euros(float(value), cents=True)
 
 
 def date_cell(value: object) -> str:
