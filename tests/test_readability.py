@@ -254,8 +254,46 @@ def test_pdf_is_a4_numbered_one_section_per_page_with_the_html_amounts(report):
     assert {"Sommaire", *sections} <= set(bookmarks)
 
 
+def test_a_chart_without_title_is_refused_rather_than_shown_without_text_alternative():
+    figure, axes = plots.new_figure()
+    with pytest.raises(ValueError, match="sans titre"):
+        plots.show(figure)
+    figure.suptitle("Financement")
+    axes.set_title("Financement")
+    assert plots.alt_text(figure) == "Financement"  # said once
+    axes.set_title("par mission")
+    assert plots.alt_text(figure) == "Financement — par mission"
+
+
+@pytest.mark.slow
+def test_charts_carry_their_titles_as_text_alternative_in_html_and_pdf(report, browser):
+    page = browser.new_page()
+    page.goto(Path(report.outputs["html"]).as_uri(), wait_until="load")
+    alts = page.eval_on_selector_all("img", "els => els.map(e => e.alt)")
+    page.close()
+    assert len(alts) >= 10
+    assert "Financement annuel par mission" in alts
+    assert "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements" in alts
+    assert all(alts) and not any("No description" in alt for alt in alts)
+    # The tagged PDF keeps them on its Figure elements, for screen readers of the PDF.
+    root = PdfReader(report.outputs["pdf"]).trailer["/Root"]
+    figures = _struct_elements(root["/StructTreeRoot"], "/Figure")
+    assert [figure.get("/Alt") for figure in figures] == alts
+
+
 def _flat(outline: list) -> list:
     return [i for item in outline for i in (_flat(item) if isinstance(item, list) else [item])]
+
+
+def _struct_elements(node, kind: str) -> list:
+    """Elements of type ``kind`` in a tagged PDF's structure tree, in reading order."""
+    node = node.get_object()
+    if isinstance(node, list):
+        return [found for child in node for found in _struct_elements(child, kind)]
+    if not isinstance(node, dict):
+        return []  # a marked-content id
+    here = [node] if node.get("/S") == kind else []
+    return here + (_struct_elements(node["/K"], kind) if "/K" in node else [])
 
 
 @pytest.mark.slow

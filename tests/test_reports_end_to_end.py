@@ -128,8 +128,11 @@ def _open_offline(browser, path: Path, min_images: int):
     page.goto(path.as_uri(), wait_until="load")
     assert console_errors == []
     assert [url for url in requests if not url.startswith(("file://", "data:"))] == []
-    images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
-    assert len(images) >= min_images and all(done and width > 0 for done, width in images)
+    images = page.eval_on_selector_all(
+        "img", "els => els.map(e => [e.complete, e.naturalWidth, e.alt])"
+    )
+    assert len(images) >= min_images and all(done and width > 0 for done, width, _ in images)
+    assert all(alt and "No description" not in alt for _, _, alt in images)  # French titles
     return page
 
 

@@ -45,10 +45,20 @@ def png(figure: Figure) -> bytes:
 
 
 def show(figure: Figure) -> None:
-    """Display a figure in a notebook as an inline PNG."""
+    """Display a figure in a notebook as an inline PNG, its titles as the image's text."""
     from IPython.display import Image, display
 
-    display(Image(png(figure)))
+    display(Image(png(figure)), metadata={"image/png": {"alt": alt_text(figure)}})
+
+
+def alt_text(figure: Figure) -> str:
+    """The figure's titles, for the ``alt`` of its image in the HTML and PDF reports: screen
+    readers speak it, and without it nbconvert writes an English placeholder."""
+    titles = [figure.get_suptitle(), *(axes.get_title() for axes in figure.axes)]
+    text = " — ".join(dict.fromkeys(title for title in titles if title))
+    if not text:
+        raise ValueError("figure sans titre : son image n'aurait pas de texte alternatif")
+    return text
 
 
 def mission_colours(missions: list[str]) -> dict[str, tuple]:
