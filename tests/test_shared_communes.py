@@ -14,9 +14,13 @@ from conftest import append_communes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cpts_analysis.analysis.comparison import compare_territory
+from cpts_analysis.analysis.profile import cpts_profile
 from cpts_analysis.cli.main import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
+from cpts_analysis.report import maps
+from cpts_analysis.report.content import map_layers, profile_map_layers
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.registry import load_registry, validate_registry
 from cpts_analysis.territory.territories import (
@@ -32,6 +36,7 @@ from cpts_analysis.territory.territories import (
 COMMUNES = load_communes().set_index("code")
 NICE, ROANNE = "06088", "42187"
 POP_NICE = int(COMMUNES.loc[NICE, "population"])
+DATE = "2025-06-01"
 THREE = pd.DataFrame({"cpts_id": list("abc"), "nom": list("ABC"), "departement": "06"})
 
 
@@ -180,3 +185,36 @@ def test_territories_json_population_is_shared_aware(capsys):
     assert set(cpts["ARA-69-04"]) == {"cpts_id", "nom", "population", "tier", "communes"}
     rhone = {c["departement"]: c for c in payload["coverage"]}["69"]
     assert set(rhone) == {"departement", "population", "population_couverte", "taux"}
+
+
+def _hatches(figure) -> list[tuple[str, tuple]]:
+    """(pattern, RGB) of the map's hatched layers: the shared communes, one per CPTS."""
+    return [
+        (c.get_hatch(), tuple(np.round(c.get_hatchcolor()[0][:3], 3)))
+        for c in figure.axes[0].collections
+        if c.get_hatch()
+    ]
+
+
+def _fills(figure) -> set[tuple]:
+    territories = figure.axes[0].collections[0]  # first layer: the CPTS territories
+    return {tuple(np.round(colour[:3], 3)) for colour in territories.get_facecolor()}
+
+
+def test_maps_hatch_a_shared_commune_in_the_colour_of_each_of_its_cpts():
+    registry = load_registry(EXAMPLE_REGISTRY)
+    result = compare_territory(registry, "departement:69", DATE)
+    figure = maps.territory_map(**map_layers(result, result.cpts.set_index("cpts_id")["nom"]))
+    hatches = _hatches(figure)  # Villeurbanne: 0.4 to ARA-69-02, 0.6 to ARA-69-04
+    assert len(hatches) == 2 and len(set(hatches)) == 2
+    assert {colour for _, colour in hatches} <= _fills(figure)
+    assert maps.SHARED_CAPTIONS[True] in [t.get_text() for t in figure.axes[0].texts]
+
+    profile = maps.territory_map(**profile_map_layers(cpts_profile(registry, "ARA-69-02", DATE)))
+    [(_, colour)] = _hatches(profile)
+    assert {colour} == _fills(profile)
+    assert maps.SHARED_CAPTIONS[False] in [t.get_text() for t in profile.axes[0].texts]
+
+    alone = maps.territory_map(**profile_map_layers(cpts_profile(registry, "ARA-42-01", DATE)))
+    assert _hatches(alone) == []
+    assert maps.SHARED_CAPTIONS[False] not in [t.get_text() for t in alone.axes[0].texts]

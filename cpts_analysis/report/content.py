@@ -197,18 +197,22 @@ def comparison_sidecars(
 
 
 def profile_map_layers(profile: Profile) -> dict:
-    """``maps.territory_map`` arguments: the CPTS inside its department(s)."""
+    """``maps.territory_map`` arguments: the CPTS inside its department(s), its communes shared
+    with other CPTS hatched."""
     memberships = profile.communes.assign(cpts_id=profile.cpts["cpts_id"])
     region = single_region(memberships["code_commune"])
     units = territory_units(memberships["code_commune"], geometry=True, region=region)
     around = units[units["dep"].isin(set(profile.communes["dep"]))]
     empty = pd.DataFrame({"geometry": []})
+    shared = memberships.loc[memberships["part"] < 1, ["code_commune", "cpts_id"]]
+    shapes = units.set_index("code")["geometry"]
     return {
         "contours": cpts_contours(memberships, region=region),
         "names": pd.Series({profile.cpts["cpts_id"]: profile.cpts["nom"]}),
         "white": empty,
         "overlap": empty,
         "outline": shapely.union_all(around["geometry"].to_numpy()),
+        "shared": shared.assign(geometry=shared["code_commune"].map(shapes)),
     }
 
 

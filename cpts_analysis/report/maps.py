@@ -89,7 +89,8 @@ def territory_map(
     )
     layer(axes, [outline], facecolors="none", edgecolors="black", linewidths=1)
     if shared is not None:
-        _shared_layer(axes, shared, dict(zip(contours["cpts_id"], colours, strict=True)))
+        colour_of = dict(zip(contours["cpts_id"], colours, strict=True))
+        _shared_layer(axes, shared, colour_of, SHARED_CAPTIONS[several])
     frame_map(axes, outline)
     axes.set_title(
         "Territoires des CPTS — gris : zones blanches ; hachures rouges : chevauchements"
@@ -114,9 +115,17 @@ def frame_map(axes: matplotlib.axes.Axes, outline: shapely.Geometry) -> None:
 
 
 SHARED_HATCHES = ("///", "\\\\\\", "|||", "---")
+SHARED_CAPTIONS = {
+    True: "hachures de couleurs : commune partagée entre CPTS (une couleur par CPTS)",
+    False: "hachures : commune partagée avec d'autres CPTS (la CPTS n'en compte que sa part)",
+}
+"""Under a map of several CPTS (True) or of one (False, the profile: the others are not
+drawn)."""
 
 
-def _shared_layer(axes: matplotlib.axes.Axes, shared: pd.DataFrame, colours: dict) -> None:
+def _shared_layer(
+    axes: matplotlib.axes.Axes, shared: pd.DataFrame, colours: dict, caption: str
+) -> None:
     """A shared commune drawn with both (all) colours: one hatch direction per CPTS, in its
     colour, over a white fill, so the split is visible whatever the fill beneath."""
     if shared.empty:
@@ -140,7 +149,7 @@ def _shared_layer(axes: matplotlib.axes.Axes, shared: pd.DataFrame, colours: dic
     axes.text(
         0.5,
         -0.02,
-        "hachures de couleurs : commune partagée entre CPTS (une couleur par CPTS)",
+        caption,
         transform=axes.transAxes,
         ha="center",
         va="top",
