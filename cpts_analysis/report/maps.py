@@ -12,11 +12,9 @@ import shapely
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
-from matplotlib.ticker import FuncFormatter
 
-from cpts_analysis.core.formatting import format_number
 from cpts_analysis.report.map_labels import legend_size, name_legend, numbered_markers
-from cpts_analysis.report.plots import PALETTE, new_figure, skewed
+from cpts_analysis.report.plots import INTEGERS, PALETTE, new_figure, skewed
 from cpts_analysis.report.tables import sort_key
 
 MAP_WIDTH = 8.0  # inches
@@ -187,7 +185,7 @@ def choropleth(
     colourbar = figure.colorbar(
         matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.7, label=unit
     )
-    colourbar.formatter = FuncFormatter(lambda v, _: format_number(v))
+    colourbar.formatter = INTEGERS
     colourbar.update_ticks()
     axes.set_title(title)
     return figure

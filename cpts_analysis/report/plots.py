@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib
@@ -161,6 +162,21 @@ def bar_collection(
     return collection
 
 
+def value_labels(
+    axes: matplotlib.axes.Axes, values: pd.Series, text: Callable[[float], str], fontsize: str
+) -> None:
+    """Each horizontal bar's value written just after its end (bar ``i`` at y = ``i``)."""
+    for y, value in enumerate(values):
+        axes.annotate(
+            text(value),
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=fontsize,
+        )
+
+
 def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
     """€ per inhabitant against population, with the tier thresholds drawn."""
     funded = cpts[cpts["financement_annuel"].notna() & (cpts["population"] > 0)]
@@ -260,15 +276,7 @@ def coverage_bars(cover: pd.DataFrame) -> Figure:
     figure, axes = new_figure(10, max(2.5, 0.28 * len(cover) + 1.0))
     labels = cover["nom"] + " (" + cover.iloc[:, 0].astype(str) + ")"
     axes.barh(labels, cover["taux"], color="#3182bd")
-    for y, rate in enumerate(cover["taux"]):
-        axes.annotate(
-            format_percent(rate),
-            (rate, y),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize="small",
-        )
+    value_labels(axes, cover["taux"], format_percent, fontsize="small")
     axes.set_xlim(0, 1.1)
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v, 0)))
     axes.invert_yaxis()
@@ -373,20 +381,14 @@ def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
     for axes, rows in panels:
         chunk = ordered.iloc[rows]
         axes.barh(chunk.index, chunk.to_numpy(), color="#3182bd")
-        for y, value in enumerate(chunk):
-            axes.annotate(
-                format_number(value, 0 if abs(value) >= 100 else 1),
-                (value, y),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize="x-small",
-            )
+        value_labels(
+            axes, chunk, lambda v: format_number(v, 0 if abs(v) >= 100 else 1), fontsize="x-small"
+        )
         if log:
             axes.set_xscale("log")
         # Room for the value written after the longest bar: narrower columns need more.
         axes.margins(x=0.2 if len(panels) > 1 else 0.1)
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
+        axes.xaxis.set_major_formatter(INTEGERS)
         axes.set_xlabel(f"{unit} (échelle logarithmique)" if log else unit)
     figure.suptitle(title)
     return figure
