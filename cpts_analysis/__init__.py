@@ -46,8 +46,8 @@ _EXPORTS = {
     "compare_variant": "cpts_analysis.analysis.reform",
     "territory_budget": "cpts_analysis.analysis.budget",
     # Reports
-    "make_report": "cpts_analysis.report.entry_points",
-    "make_batch": "cpts_analysis.report.entry_points",
+    "make_report": "cpts_analysis.runner.entry_points",
+    "make_batch": "cpts_analysis.runner.entry_points",
     # The illustrative registry (data/exemple_ara) and rule variants (examples/variantes)
     "EXAMPLE_REGISTRY": "cpts_analysis.core.paths",
     "EXAMPLE_VARIANTS": "cpts_analysis.core.paths",
@@ -94,7 +94,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from cpts_analysis.analysis.reform import compare_variant
     from cpts_analysis.core.errors import CptsError, InputError
     from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
-    from cpts_analysis.report.entry_points import make_batch, make_report
+    from cpts_analysis.runner.entry_points import make_batch, make_report
     from cpts_analysis.territory.communes import load_communes
     from cpts_analysis.territory.registry import (
         Registry,

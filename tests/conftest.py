@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PARAMETERS_DIR, PROJECT_ROOT
-from cpts_analysis.report.pdf import CHROMIUM_ARGS, chromium_path
+from cpts_analysis.runner.pdf import CHROMIUM_ARGS, chromium_path
 
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 

@@ -1,4 +1,5 @@
-"""The package's layers: imports flow one way (cli → report → analysis → territory → aci → core).
+"""The package's layers: imports flow one way (cli → runner → report → analysis → territory → aci
+→ core); the report layer, run inside kernels, never loads the runner's machinery.
 
 Read from the source with ``ast`` (imports inside functions and ``TYPE_CHECKING`` blocks
 included), so a late import cannot hide a cycle.
@@ -7,13 +8,25 @@ included), so a late import cannot hide a cycle.
 from __future__ import annotations
 
 import ast
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from cpts_analysis.core.paths import PACKAGE_DIR
 
-LAYERS = ["core", "aci", "territory", "analysis", "report", "cli"]
+LAYERS = ["core", "aci", "territory", "analysis", "report", "runner", "cli"]
+# What drives kernels, exports or batches: the runner's business, never the kernel side's.
+RUNNER_LIBRARIES = [
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "jupyter_client",
+    "distributed",
+    "playwright",
+]
 MAX_LINES = 400
 
 
@@ -90,3 +103,25 @@ def test_modules_stay_small_or_say_why():
         and not any(line.startswith("# size:") for line in lines)
     ]
     assert not large, f"modules over {MAX_LINES} lines without a reason: {large}"
+
+
+def test_report_layer_loads_no_runner_machinery():
+    """Importing every module of ``report/`` (what kernels import) loads no runner library."""
+    modules = sorted(m for m in _imports() if m.startswith("cpts_analysis.report"))
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({RUNNER_LIBRARIES!r})))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cpts_analysis.runner')))"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert len(modules) > 10
+    assert lines == ["[]", "[]"], f"report/ loads runner machinery: {lines}"
+
+
+def test_fork_server_preload_names_a_real_module():
+    from cpts_analysis.runner import forkserver
+
+    assert all(importlib.util.find_spec(name) for name in forkserver.PRELOAD)

@@ -406,7 +406,7 @@ def test_bad_parameter_files(tmp_path, name, file, old, new, message):
     ids=["date-format", "traversal-code", "unknown-territory"],
 )
 def test_bad_notebook_parameters(tmp_path, parameters, message):
-    from cpts_analysis.report.execute import run_report
+    from cpts_analysis.runner.execute import run_report
 
     out = tmp_path / "out"
     try:
@@ -423,8 +423,8 @@ def test_bad_notebook_parameters(tmp_path, parameters, message):
 
 
 def test_unknown_notebook_parameter_refused(tmp_path):
-    from cpts_analysis.report.execute import run_report
-    from cpts_analysis.report.params import ReportInputError
+    from cpts_analysis.runner.execute import run_report
+    from cpts_analysis.runner.params import ReportInputError
 
     with pytest.raises(ReportInputError, match="territoir"):
         run_report(

@@ -10,7 +10,7 @@ from importlib.metadata import version
 import pytest
 
 from cpts_analysis.cli.main import build_parser, main
-from cpts_analysis.report import pdf
+from cpts_analysis.runner import pdf
 
 ENGLISH = ("show this help", "usage:", "positional arguments", "show program's version")
 

@@ -11,7 +11,7 @@ SCRIPT = textwrap.dedent(
     """
     import gc, weakref
     from IPython.core.interactiveshell import InteractiveShell
-    from cpts_analysis.report import kernel_reset
+    from cpts_analysis.report import kernel_hooks
 
     shell = InteractiveShell.instance()
 
@@ -24,12 +24,12 @@ SCRIPT = textwrap.dedent(
     alive = weakref.ref(node)
     del node
     shell.user_ns["report_result"] = holder
-    kernel_reset.reset()
+    kernel_hooks.reset()
     print("namespace emptied:", "report_result" not in shell.user_ns)
     holder.clear()
     gc.collect()
     print("frozen by the reset, kept by a collection:", alive() is not None)
-    kernel_reset.reset()
+    kernel_hooks.reset()
     print("collected at the next reset:", alive() is None)
     """
 )

@@ -31,11 +31,11 @@ from cpts_analysis.analysis.comparison import compare_territory
 from cpts_analysis.core.formatting import format_euros
 from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.report import maps, plots
-from cpts_analysis.report.batch import run_batch
 from cpts_analysis.report.content import cpts_table, headline_table, map_layers
-from cpts_analysis.report.jobs import report_job
 from cpts_analysis.report.map_labels import spread
 from cpts_analysis.report.tables import sort_key
+from cpts_analysis.runner.batch import run_batch
+from cpts_analysis.runner.jobs import report_job
 from cpts_analysis.territory.registry import load_registry
 
 DATE = "2025-06-01"

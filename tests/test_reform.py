@@ -281,7 +281,7 @@ def test_cli_json_contract_and_years(capsys):
 
 
 def test_batch_jobs_carry_the_variant():
-    from cpts_analysis.report.jobs import batch_jobs
+    from cpts_analysis.runner.jobs import batch_jobs
 
     jobs = batch_jobs("departement", EXAMPLE_REGISTRY, "2026-06-01", "reforme", TAILLE_2)
     assert len(jobs) == 12 and all(job.notebook.stem == "reforme" for job in jobs)

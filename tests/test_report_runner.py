@@ -27,15 +27,15 @@ from jupyter_core.utils import run_sync
 
 from cpts_analysis import cli
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
-from cpts_analysis.report import batch, jobs, manifest
-from cpts_analysis.report.batch import Job, run_batch
-from cpts_analysis.report.display import display_value
-from cpts_analysis.report.execute import run_report
-from cpts_analysis.report.export import build_header
-from cpts_analysis.report.index import render_index
-from cpts_analysis.report.location import make_slug, report_dir
-from cpts_analysis.report.params import ReportInputError, check_parameters
 from cpts_analysis.report.sidecars import save_sidecars, sheet_names
+from cpts_analysis.runner import batch, jobs, manifest
+from cpts_analysis.runner.batch import Job, run_batch
+from cpts_analysis.runner.display import display_value
+from cpts_analysis.runner.execute import run_report
+from cpts_analysis.runner.export import build_header
+from cpts_analysis.runner.index import render_index
+from cpts_analysis.runner.location import make_slug, report_dir
+from cpts_analysis.runner.params import ReportInputError, check_parameters
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 OK, FAILS, EXITS, HANGS = (FIXTURES / f"{n}.ipynb" for n in ("ok", "fails", "exits", "hangs"))
@@ -580,7 +580,7 @@ def test_report_command_exit_codes(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_warm_kernel_resets_state_and_matches_a_cold_run(tmp_path):
-    from cpts_analysis.report import kernels
+    from cpts_analysis.runner import kernels
 
     leak = FIXTURES / "leak.ipynb"
     try:

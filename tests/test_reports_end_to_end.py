@@ -28,9 +28,9 @@ from cpts_analysis.analysis.scenarios import (
     threshold_crossing,
 )
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, REPORTS_DIR
-from cpts_analysis.report.batch import run_batch
 from cpts_analysis.report.inputs import EXAMPLE_VARIANT
-from cpts_analysis.report.jobs import report_job
+from cpts_analysis.runner.batch import run_batch
+from cpts_analysis.runner.jobs import report_job
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.territories import cpts_summary
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from cpts_analysis.cli.arguments import Parser, iso_date, positive
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
-from cpts_analysis.report import DEFAULT_TIMEOUT_S
+from cpts_analysis.runner import DEFAULT_TIMEOUT_S
 
 if TYPE_CHECKING:
-    from cpts_analysis.report.execute import ReportResult
+    from cpts_analysis.runner.execute import ReportResult
 
 SCHEDULER_ENV = "CPTS_DASK_SCHEDULER"
 EXIT_REPORT_FAILED = 1
@@ -142,7 +142,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cpts_analysis.report import kernels
+    from cpts_analysis.runner import kernels
 
     if not _pdf_ready(args):
         return EXIT_REPORT_FAILED
@@ -155,7 +155,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from cpts_analysis.report.entry_points import make_report
+    from cpts_analysis.runner.entry_points import make_report
 
     result = make_report(
         args.territory,
@@ -178,7 +178,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cpts_analysis.report import forkserver
+    from cpts_analysis.runner import forkserver
 
     if args.scheduler and args.workers is not None:
         raise CptsError(
@@ -190,7 +190,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not args.scheduler:
         # The embedded workers' fork server imports while this process loads the rest.
         forkserver.start()
-    from cpts_analysis.report.entry_points import make_batch
+    from cpts_analysis.runner.entry_points import make_batch
 
     batch = make_batch(
         args.by,
@@ -219,7 +219,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _pdf_ready(args: argparse.Namespace) -> bool:
     """With ``--pdf``, check the browser first: its absence fails at once, not per report."""
-    from cpts_analysis.report.pdf import PdfUnavailable, check_available
+    from cpts_analysis.runner.pdf import PdfUnavailable, check_available
 
     if not args.pdf:
         return True

@@ -1,10 +1,8 @@
-"""Parameterised notebook reports: run templates with papermill, export offline HTML, batch them.
+"""Report content: what the report templates call inside their kernel (tables, charts, maps).
 
-Submodules are imported explicitly (``from cpts_analysis.report.execute import run_report``):
-notebooks import :mod:`cpts_analysis.report.sidecars` in their kernel, which must not pay for
-papermill or nbconvert imports.
+Everything here runs in a notebook kernel and needs only pandas, matplotlib, shapely and
+IPython's display: the machinery that starts kernels, executes templates, exports and batches
+them lives in :mod:`cpts_analysis.runner`, which imports this layer, never the reverse (the
+architecture tests hold both ends). Submodules are imported explicitly
+(``from cpts_analysis.report import plots``).
 """
-
-DEFAULT_TIMEOUT_S = 600.0
-"""Longest a report may run (seconds) unless the caller says otherwise; here, with no import,
-so that the CLI can show it in its help without loading the runner."""

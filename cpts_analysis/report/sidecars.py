@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from cpts_analysis.report.files import atomic_path, write_text_atomic
+from cpts_analysis.core.files import atomic_path, write_text_atomic
 
 HEADLINE_FILE = "headline.json"
 TABLES_FILE = "tables.xlsx"

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from cpts_analysis.core.errors import CptsError
-from cpts_analysis.report.execute import ReportResult
-from cpts_analysis.report.files import write_text_atomic
-from cpts_analysis.report.params import ReportInputError
+from cpts_analysis.core.files import write_text_atomic
+from cpts_analysis.runner.execute import ReportResult
+from cpts_analysis.runner.params import ReportInputError
 
 MANIFEST_FILE = "manifest.json"
 FORMAT = 1

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.core.paths import REPORTS_DIR
-from cpts_analysis.report import DEFAULT_TIMEOUT_S, jobs
-from cpts_analysis.report.batch import BatchResult, run_batch
-from cpts_analysis.report.execute import ReportResult, run_report
-from cpts_analysis.report.pdf import check_available
+from cpts_analysis.runner import DEFAULT_TIMEOUT_S, jobs
+from cpts_analysis.runner.batch import BatchResult, run_batch
+from cpts_analysis.runner.execute import ReportResult, run_report
+from cpts_analysis.runner.pdf import check_available
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.registry.indicator_file import with_indicator_file
 
@@ -44,7 +44,7 @@ def make_report(
     any kernel starts; a failing notebook gives a result with ``ok == False`` and the failing
     cell in ``error``. ``pdf`` also prints ``report.pdf`` with headless Chromium;
     ``reuse_kernel`` runs in this process's warm kernel (started ahead by
-    :func:`~cpts_analysis.report.kernels.prestart`).
+    :func:`~cpts_analysis.runner.kernels.prestart`).
 
     Examples:
         >>> import tempfile

@@ -21,13 +21,13 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 
-from cpts_analysis.report import kernels
-from cpts_analysis.report.export import build_header, write_html
-from cpts_analysis.report.kernels import KERNEL_ARGUMENTS, KERNEL_NAME
-from cpts_analysis.report.location import default_slug, report_dir, staging_dir
-from cpts_analysis.report.params import OUTPUT_DIR, check_parameters
-from cpts_analysis.report.pdf import REPORT_PDF, write_pdf
 from cpts_analysis.report.sidecars import HEADLINE_FILE, TABLES_FILE, read_headline
+from cpts_analysis.runner import kernels
+from cpts_analysis.runner.export import build_header, write_html
+from cpts_analysis.runner.kernels import KERNEL_ARGUMENTS, KERNEL_NAME
+from cpts_analysis.runner.location import default_slug, report_dir, staging_dir
+from cpts_analysis.runner.params import OUTPUT_DIR, check_parameters
+from cpts_analysis.runner.pdf import REPORT_PDF, write_pdf
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +113,11 @@ def run_report(
     """Execute ``notebook`` into ``out_dir/<stem>/<slug>/`` and export its HTML page.
 
     ``timeout`` bounds each cell (None: no limit). ``reuse_kernel`` runs in a warm kernel of
-    this process (see :mod:`~cpts_analysis.report.kernels`), given back only after a success;
+    this process (see :mod:`~cpts_analysis.runner.kernels`), given back only after a success;
     ``kill_after`` (seconds, warm kernels only) then bounds the whole run: the kernel is killed
     and the report fails with ``TimeoutError``. ``pdf`` also prints ``report.pdf``
-    (:mod:`~cpts_analysis.report.pdf`), published with the rest or not at all. Bad parameters
-    or folder names raise :class:`~cpts_analysis.report.params.ReportInputError` before any
+    (:mod:`~cpts_analysis.runner.pdf`), published with the rest or not at all. Bad parameters
+    or folder names raise :class:`~cpts_analysis.runner.params.ReportInputError` before any
     kernel starts; a failing notebook returns a ``failed`` result naming the cell and the
     exception.
     """

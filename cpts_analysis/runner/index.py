@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 import jinja2
 
+from cpts_analysis.core.files import write_text_atomic
 from cpts_analysis.core.formatting import format_date, format_number
-from cpts_analysis.report.display import display_value, is_scalar
-from cpts_analysis.report.export import TEMPLATES_DIR
-from cpts_analysis.report.files import write_text_atomic
 from cpts_analysis.report.sidecars import read_headline
+from cpts_analysis.runner.display import display_value, is_scalar
+from cpts_analysis.runner.export import TEMPLATES_DIR
 
 INDEX_FILE = "index.html"
 STATUS_LABELS = {"ok": "à jour", "skipped": "à jour (inchangé)", "failed": "échec"}

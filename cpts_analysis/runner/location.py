@@ -10,7 +10,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from cpts_analysis.report.params import ReportInputError
+from cpts_analysis.runner.params import ReportInputError
 
 _SLUG = re.compile(r"[a-z0-9_-]+")
 _SEPARATORS = re.compile(r"[\s.,;:'’()]+")

@@ -1,8 +1,8 @@
 """Run many reports on a Dask cluster, with a time limit per report and a manifest.
 
-The engine is dask.distributed (:mod:`~cpts_analysis.report.cluster`): an embedded
+The engine is dask.distributed (:mod:`~cpts_analysis.runner.cluster`): an embedded
 ``LocalCluster`` by default, or an existing cluster. Each report is one task; the task runs it
-in a warm kernel of its worker (:mod:`~cpts_analysis.report.kernels`). What a batch
+in a warm kernel of its worker (:mod:`~cpts_analysis.runner.kernels`). What a batch
 guarantees, and who does it:
 
 * one failing report never stops the others: a notebook error is a ``failed`` result, and a
@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from cpts_analysis.report import manifest
-from cpts_analysis.report.execute import (
+from cpts_analysis.runner import manifest
+from cpts_analysis.runner.execute import (
     CellError,
     ReportResult,
     existing_outputs,
     publish_failure,
     run_report,
 )
-from cpts_analysis.report.index import write_index
-from cpts_analysis.report.location import report_dir
-from cpts_analysis.report.params import ReportInputError, check_parameters
+from cpts_analysis.runner.index import write_index
+from cpts_analysis.runner.location import report_dir
+from cpts_analysis.runner.params import ReportInputError, check_parameters
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -132,7 +132,7 @@ def run_batch(
 
     try:
         if to_run:
-            from cpts_analysis.report import cluster  # dask: only when there is work for it
+            from cpts_analysis.runner import cluster  # dask: only when there is work for it
 
             with cluster.connect(scheduler, min(workers, len(to_run))) as client:
                 address = cluster.dashboard(client)

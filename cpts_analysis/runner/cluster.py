@@ -26,7 +26,7 @@ from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from cpts_analysis.core.errors import CptsError
-from cpts_analysis.report import forkserver, kernels
+from cpts_analysis.runner import forkserver, kernels
 
 # A report whose worker died is run once more, then recorded as failed. A worker holds only
 # the report it runs (saturation 1), so that a dying worker never takes a queued one with it.

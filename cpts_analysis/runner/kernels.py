@@ -4,7 +4,7 @@ Starting a kernel and importing pandas, matplotlib and the package costs more th
 department's report. A batch worker therefore keeps its kernels between reports: a report takes
 an idle kernel (its namespace reset first) or starts one, gives it back after a success, and a
 kernel is thrown away after any failure so that a broken state never reaches the next report.
-The Dask worker plugin (:mod:`~cpts_analysis.report.cluster`) shuts them all down with the
+The Dask worker plugin (:mod:`~cpts_analysis.runner.cluster`) shuts them all down with the
 worker. Modules and the package's data caches survive a reset, by design — the identical outputs
 of warm and cold runs are checked in the tests.
 
@@ -27,19 +27,17 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from cpts_analysis.report import kernel_hooks
+from cpts_analysis.report.kernel_hooks import kernel_call
+
 KERNEL_NAME = "python3"
 # The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
 # that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
-RESET = "from cpts_analysis.report.kernel_reset import reset; reset()"
-# Imported by a kernel started ahead of its report, while the caller still loads its own modules
-# (the report templates' first cell would pay for them otherwise). Then the objects of these
-# modules, which live as long as the kernel, are set apart from the garbage collector's scans, as
-# after each reset (:mod:`~cpts_analysis.report.kernel_reset`).
-PRELOAD = (
-    "import cpts_analysis.report.content",
-    "import gc; gc.freeze()",
-)
+# Run in the kernel between two reports, and by a kernel started ahead of its report (the
+# templates' first cell would pay for the imports otherwise); see report.kernel_hooks.
+RESET = kernel_call(kernel_hooks.reset)
+PRELOAD = kernel_call(kernel_hooks.preload)
 
 
 class ReadyClient(AsyncKernelClient):
@@ -106,8 +104,8 @@ def prestart(kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL
     The kernel boots in its own process while the caller goes on; starting returns at once.
     """
     manager = _manager(kernel_name)
-    preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD]
-    run_sync(manager.start_kernel)(extra_arguments=[*arguments, *preload])
+    preload = f"--IPKernelApp.exec_lines={PRELOAD}"
+    run_sync(manager.start_kernel)(extra_arguments=[*arguments, preload])
     release(manager)
 
 

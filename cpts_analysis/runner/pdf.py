@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cpts_analysis.core.errors import CptsError
-from cpts_analysis.report.files import atomic_path
+from cpts_analysis.core.files import atomic_path
 
 REPORT_PDF = "report.pdf"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

@@ -10,9 +10,9 @@ import datetime as dt
 from pathlib import Path
 
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR
-from cpts_analysis.report.batch import Job
-from cpts_analysis.report.location import make_slug
-from cpts_analysis.report.params import ReportInputError
+from cpts_analysis.runner.batch import Job
+from cpts_analysis.runner.location import make_slug
+from cpts_analysis.runner.params import ReportInputError
 
 DEFAULT_NOTEBOOK = "comparaison_territoriale"
 DEFAULT_REGISTRY = EXAMPLE_REGISTRY

@@ -10,6 +10,6 @@ import gc
 
 import distributed  # noqa: F401
 
-from cpts_analysis.report import batch, cluster  # noqa: F401
+from cpts_analysis.runner import batch, cluster  # noqa: F401
 
 gc.freeze()

@@ -19,9 +19,9 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from cpts_analysis.core.files import write_text_atomic
 from cpts_analysis.core.formatting import format_date
-from cpts_analysis.report.display import display_value
-from cpts_analysis.report.files import write_text_atomic
+from cpts_analysis.runner.display import display_value
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "report"

@@ -1,0 +1,43 @@
+"""Run inside a report kernel by the runner: preload the content modules, reset between reports.
+
+The runner refers to these functions by object (:func:`kernel_call`), never by a module name
+typed in a string, so renaming or moving one breaks at import and in the type checker rather
+than in a kernel.
+
+Reset: IPython's reset ends with a full garbage collection. Unfrozen first, that collection
+frees the last report's cyclic garbage, even objects that died after the previous freeze; what
+survives (modules, data caches) is then frozen (``gc.freeze``), so the collections Python
+triggers during the next report walk only that report's objects. Measured over 36 department
+reports in one kernel: 1.37 s a report against 1.48 s with IPython's reset alone, for the same
+memory; freezing without the full collection each time saved 0.03 s more but kept 80 MB of
+garbage.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+
+def preload() -> None:
+    """Import what every template's first cell needs, then freeze it out of the collector.
+
+    Run by a kernel started ahead of its report, while the caller still loads its own modules.
+    """
+    from cpts_analysis.report import content  # noqa: F401  (imports the rest of the layer)
+
+    gc.freeze()
+
+
+def reset() -> None:
+    """Empty the namespace between two reports of a warm kernel, keeping modules and caches."""
+    from IPython import get_ipython
+
+    gc.unfreeze()
+    get_ipython().reset(new_session=False)  # what ``%reset -f`` does; collects
+    gc.freeze()
+
+
+def kernel_call(function: Callable[[], None]) -> str:
+    """The code a kernel runs to call ``function`` (a module-level function of the package)."""
+    return f"from {function.__module__} import {function.__name__}; {function.__name__}()"
