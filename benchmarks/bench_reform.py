@@ -16,10 +16,11 @@ import time
 import pandas as pd
 
 from cpts_analysis.aci.variants import load_variant
-from cpts_analysis.analysis.comparison import FundingInputs, cpts_in, funding_inputs
+from cpts_analysis.analysis.comparison import FundingInputs, funding_inputs
 from cpts_analysis.analysis.reform import compare_variant, world_pieces
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PROJECT_ROOT
 from cpts_analysis.territory.registry import load_registry
+from cpts_analysis.territory.resolution import cpts_in
 from cpts_analysis.territory.territories import cpts_summary
 
 VARIANT = PROJECT_ROOT / "examples" / "variantes" / "taille2_fonctionnement_plus_10000.yaml"

@@ -14,6 +14,7 @@ import cpts_analysis
 from cpts_analysis.aci.sources import parameter_sources
 from cpts_analysis.cli import build_parser
 from cpts_analysis.core.formatting import format_date, format_number
+from cpts_analysis.report.inputs import TEMPLATES
 from cpts_analysis.report.tables import status_label
 
 
@@ -77,6 +78,37 @@ def cli_page() -> str:
     return "\n".join(lines)
 
 
+def parameters_page() -> str:
+    lines = [
+        "# Paramètres des modèles de rapport",
+        "",
+        "Page **générée** à partir des modèles de `cpts_analysis.report.inputs` : chaque",
+        "paramètre de chaque modèle de rapport (`notebooks/<modèle>.ipynb`), sa valeur par",
+        "défaut (celle de la cellule « parameters » du modèle) et l'option de `report` et",
+        "`batch` qui le fixe. Le sujet du rapport est fixé par `--territory` (ou par `batch",
+        "--by`) ; `output_dir` est fixé par le lanceur de rapports.",
+        "",
+    ]
+    for name, model in TEMPLATES.items():
+        options = {parameter: flag for flag, parameter in model.options().items()}
+        options[model.SUBJECT] = "--territory"
+        lines += [
+            f"## `{name}`",
+            "",
+            " ".join((model.__doc__ or "").split()),
+            "",
+            "| Paramètre | Défaut | Option | Description |",
+            "|---|---|---|---|",
+        ]
+        for parameter, field in model.model_fields.items():
+            option = f"`{options[parameter]}`" if parameter in options else ""
+            lines.append(
+                f"| `{parameter}` | `{field.default!r}` | {option} | {_cell(field.description)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
 def api_page() -> str:
     lines = [
         "# API Python",
@@ -99,6 +131,7 @@ def api_page() -> str:
 for path, build in {
     "sources.md": sources_page,
     "cli.md": cli_page,
+    "parametres.md": parameters_page,
     "api.md": api_page,
 }.items():
     with mkdocs_gen_files.open(path, "w") as page:

@@ -423,8 +423,8 @@ def test_bad_notebook_parameters(tmp_path, parameters, message):
 
 
 def test_unknown_notebook_parameter_refused(tmp_path):
+    from cpts_analysis.runner.errors import ReportInputError
     from cpts_analysis.runner.execute import run_report
-    from cpts_analysis.runner.params import ReportInputError
 
     with pytest.raises(ReportInputError, match="territoir"):
         run_report(

@@ -11,6 +11,7 @@ import pytest
 
 from cpts_analysis.cli.main import build_parser, main
 from cpts_analysis.runner import pdf
+from cpts_analysis.runner.errors import PdfUnavailable
 
 ENGLISH = ("show this help", "usage:", "positional arguments", "show program's version")
 
@@ -60,5 +61,5 @@ def test_pdf_without_chromium_fails_before_any_report(tmp_path, monkeypatch, cap
 
 def test_pdf_without_playwright_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import fails as if absent
-    with pytest.raises(pdf.PdfUnavailable, match=r"Playwright n'est pas installé.*\[pdf\]"):
+    with pytest.raises(PdfUnavailable, match=r"Playwright n'est pas installé.*\[pdf\]"):
         pdf.check_available()

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cpts_analysis.aci.funding import annual_envelope
-from cpts_analysis.analysis.comparison import compare_territory, resolve_territory
+from cpts_analysis.analysis.comparison import compare_territory
 from cpts_analysis.analysis.profile import cpts_profile
 from cpts_analysis.analysis.scenarios import (
     current_missions,
@@ -18,6 +18,7 @@ from cpts_analysis.analysis.scenarios import (
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.registry import load_registry
+from cpts_analysis.territory.resolution import resolve_territory
 from cpts_analysis.territory.territories import cpts_summary
 
 DATE = "2025-06-01"

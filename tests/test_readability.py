@@ -35,7 +35,7 @@ from cpts_analysis.report.content import cpts_table, headline_table, map_layers
 from cpts_analysis.report.map_labels import spread
 from cpts_analysis.report.tables import sort_key
 from cpts_analysis.runner.batch import run_batch
-from cpts_analysis.runner.jobs import report_job
+from cpts_analysis.runner.jobs import report_inputs, report_job
 from cpts_analysis.territory.registry import load_registry
 
 DATE = "2025-06-01"
@@ -188,7 +188,12 @@ def test_tables_have_a_single_header_row(comparison):
 
 @pytest.fixture(scope="module")
 def report(region71, tmp_path_factory):
-    job = report_job("comparaison_territoriale", "region:84", region71, DATE)
+    job = report_job(
+        "comparaison_territoriale",
+        report_inputs(
+            "comparaison_territoriale", "region:84", {"registry": region71, "date": DATE}
+        ),
+    )
     out = tmp_path_factory.mktemp("reports")
     batch = run_batch([replace(job, pdf=True)], out, workers=1, timeout=600)
     assert not batch.any_failed, [str(r.error) for r in batch.failed]
@@ -304,6 +309,11 @@ def test_batch_pdf_is_published_and_reused(report, region71):
     assert record["outputs"]["pdf"].endswith("report.pdf")
     index = (report.folder.parents[1] / "index.html").read_text("utf-8")
     assert f'<a href="{record["outputs"]["pdf"]}">PDF</a>' in index
-    job = report_job("comparaison_territoriale", "region:84", region71, DATE)
+    job = report_job(
+        "comparaison_territoriale",
+        report_inputs(
+            "comparaison_territoriale", "region:84", {"registry": region71, "date": DATE}
+        ),
+    )
     again = run_batch([replace(job, pdf=True)], report.folder.parents[1], workers=1, timeout=600)
     assert again.results == [] and len(again.skipped) == 1

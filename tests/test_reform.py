@@ -283,7 +283,7 @@ def test_cli_json_contract_and_years(capsys):
 def test_batch_jobs_carry_the_variant():
     from cpts_analysis.runner.jobs import batch_jobs
 
-    jobs = batch_jobs("departement", EXAMPLE_REGISTRY, "2026-06-01", "reforme", TAILLE_2)
+    jobs = batch_jobs("departement", "reforme", {"date": "2026-06-01", "variant": TAILLE_2})
     assert len(jobs) == 12 and all(job.notebook.stem == "reforme" for job in jobs)
     assert {job.parameters["variante"] for job in jobs} == {str(TAILLE_2.resolve())}
     # The variant is an input: editing it makes a rerun recompute the reports.

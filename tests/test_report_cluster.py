@@ -26,8 +26,9 @@ import pytest
 from distributed import Client
 
 from cpts_analysis.runner import manifest
-from cpts_analysis.runner.batch import Job, run_batch
+from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.cluster import SCHEDULER_CONFIG
+from cpts_analysis.runner.job import Job
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 LEAK, FAILS, SLOW = (FIXTURES / f"{n}.ipynb" for n in ("leak", "fails", "slow"))
@@ -214,7 +215,8 @@ def test_same_reports_as_the_embedded_cluster(cluster, tmp_path):
 
 def test_workers_that_cannot_see_the_files_refused(cluster, tmp_path):
     """A reports folder the workers do not share is refused before any report runs."""
-    from cpts_analysis.runner.cluster import ClusterError, check_paths
+    from cpts_analysis.runner.cluster import check_paths
+    from cpts_analysis.runner.errors import ClusterError
 
     with Client(cluster, timeout=START_TIMEOUT_S) as client:
         check_paths(client, tmp_path, [LEAK])  # same machine: every path is shared

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,15 +28,18 @@ from jupyter_core.utils import run_sync
 
 from cpts_analysis import cli
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
+from cpts_analysis.report.inputs import TEMPLATES, NotebookInputs
 from cpts_analysis.report.sidecars import save_sidecars, sheet_names
 from cpts_analysis.runner import batch, jobs, manifest
-from cpts_analysis.runner.batch import Job, run_batch
+from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.display import display_value
+from cpts_analysis.runner.errors import ReportInputError
 from cpts_analysis.runner.execute import run_report
 from cpts_analysis.runner.export import build_header
 from cpts_analysis.runner.index import render_index
+from cpts_analysis.runner.job import Job
 from cpts_analysis.runner.location import make_slug, report_dir
-from cpts_analysis.runner.params import ReportInputError, check_parameters
+from cpts_analysis.runner.params import check_parameters
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 OK, FAILS, EXITS, HANGS = (FIXTURES / f"{n}.ipynb" for n in ("ok", "fails", "exits", "hangs"))
@@ -360,16 +364,26 @@ def test_cell_timeout_names_the_cell(failed_reports):
 # --- batch: three reports, one failing; rerun; only the failed one ------------------------------
 
 
+class FailsInputs(NotebookInputs):
+    """The parameters of the fixture template ``fails``, as a report template declares them."""
+
+    territoire: str = "84"
+
+    def check_registry(self, registry) -> None:
+        """Any territory: the fixture reads no registry."""
+
+
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory):
     out = tmp_path_factory.mktemp("batch")
-    registry = out.parent / "registre.csv"
-    registry.write_text("code\n84\n2A\n42\n", encoding="utf-8")
+    registry = out.parent / "registre"
+    shutil.copytree(EXAMPLE_REGISTRY, registry)
     argv = ["batch", "--by", "departement", "--registry", str(registry), "--date", "2025-06-01"]
     argv += ["--workers", "2", "--timeout", "120", "--out", str(out)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jobs, "NOTEBOOKS_DIR", FIXTURES)
         patch.setattr(jobs, "DEFAULT_NOTEBOOK", "fails")
+        patch.setitem(TEMPLATES, "fails", FailsInputs)
         patch.setattr(
             jobs, "territory_codes", lambda by, registry: [(c, c) for c in ("84", "2A", "42")]
         )
@@ -378,7 +392,10 @@ def batches(tmp_path_factory):
         index = (out / "index.html").read_text(encoding="utf-8")
         html_mtime = (out / "fails" / "84" / "report.html").stat().st_mtime_ns
         with contextlib.redirect_stderr(io.StringIO()):
-            rerun = run_batch(jobs.batch_jobs("departement", registry, "2025-06-01"), out, 2, 120)
+            planned = jobs.batch_jobs(
+                "departement", None, {"registry": registry, "date": "2025-06-01"}
+            )
+            rerun = run_batch(planned, out, 2, 120)
         rerun_manifest = manifest.load(out)
         only_failed = cli_run(*argv, "--only-failed")
     return SimpleNamespace(
@@ -530,7 +547,6 @@ def test_index_escapes_everything(tmp_path):
         ["batch", "--by", "region", "--workers", "0"],
         ["batch", "--by", "region", "--timeout", "nan"],
         ["report"],
-        ["report", "--territory", "84", "--date", "2024-13-01"],
     ],
 )
 def test_bad_arguments_exit_2(argv):
@@ -548,6 +564,7 @@ def test_workers_with_an_existing_cluster_refused(tmp_path):
 
 def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "NOTEBOOKS_DIR", FIXTURES)
+    monkeypatch.setitem(TEMPLATES, "fails", FailsInputs)
     cases = [
         (("--notebook", "fails", "--territory", "../../x"), "../../x"),
         (("--notebook", "absent", "--territory", "84"), "modèle de rapport inconnu"),
@@ -566,6 +583,7 @@ def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_report_command_exit_codes(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "NOTEBOOKS_DIR", FIXTURES)
+    monkeypatch.setitem(TEMPLATES, "fails", FailsInputs)
     # `report` validates the registry before any kernel starts: give it a valid one.
     common = ["report", "--notebook", "fails", "--registry", str(EXAMPLE_REGISTRY)]
     common += ["--date", "2024-06-01", "--out", str(tmp_path / "out")]

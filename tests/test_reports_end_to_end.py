@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from cpts_analysis.aci.variants import load_variant
-from cpts_analysis.analysis.comparison import compare_territory, cpts_in, resolve_territory
+from cpts_analysis.analysis.comparison import compare_territory
 from cpts_analysis.analysis.profile import cpts_profile
 from cpts_analysis.analysis.reform import compare_variant
 from cpts_analysis.analysis.scenarios import (
@@ -30,8 +30,9 @@ from cpts_analysis.analysis.scenarios import (
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, REPORTS_DIR
 from cpts_analysis.report.inputs import EXAMPLE_VARIANT
 from cpts_analysis.runner.batch import run_batch
-from cpts_analysis.runner.jobs import report_job
+from cpts_analysis.runner.jobs import report_inputs, report_job
 from cpts_analysis.territory.registry import load_registry
+from cpts_analysis.territory.resolution import cpts_in, resolve_territory
 from cpts_analysis.territory.territories import cpts_summary
 
 pytestmark = pytest.mark.slow
@@ -56,7 +57,14 @@ def registry():
 def reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     jobs = [
-        report_job(notebook, code, EXAMPLE_REGISTRY, DATE, variant=VARIANTS.get(notebook))
+        report_job(
+            notebook,
+            report_inputs(
+                notebook,
+                code,
+                {"registry": EXAMPLE_REGISTRY, "date": DATE, "variant": VARIANTS.get(notebook)},
+            ),
+        )
         for notebook, code in JOBS
     ]
     batch = run_batch(jobs, out, workers=2, timeout=300)
@@ -167,7 +175,12 @@ def test_hostile_cpts_name_is_escaped(tmp_path, browser):
     cpts = registry / "cpts.csv"
     text = cpts.read_text(encoding="utf-8")
     cpts.write_text(text.replace("CPTS du Pays Roannais", "<script>alert(1)</script>"), "utf-8")
-    job = report_job("comparaison_territoriale", "departement:42", registry, DATE)
+    job = report_job(
+        "comparaison_territoriale",
+        report_inputs(
+            "comparaison_territoriale", "departement:42", {"registry": registry, "date": DATE}
+        ),
+    )
     result = run_batch([job], tmp_path / "out", workers=1, timeout=300).results[0]
     assert result.ok, result.error
     html = Path(result.outputs["html"]).read_text(encoding="utf-8")

@@ -30,6 +30,7 @@ import pandas as pd
 from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
 from cpts_analysis.aci.rules import all_amounts, line_order, rule_set_ids_at, rule_sets, rules_at
 from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.types import DateLike
 
 PAYABLE_NATURES = ("fonctionnement", "fixe", "variable", "activation")
 FUNDING_COLUMNS = [
@@ -186,7 +187,7 @@ def compute_funding(
 
 def annual_envelope(
     population: int,
-    date: dt.date | str | None = None,
+    date: DateLike | None = None,
     missions: Iterable[str] | None = None,
     achievement: float = 1.0,
     snp_supplement: bool = False,

@@ -44,11 +44,13 @@ NON_MISSION_GROUPS = ("fonctionnement", "pre_contrat", "plafond")
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Base of every parameter-file model: unknown keys are errors, values are frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TierAmount(_Strict):
+class TierAmount(StrictModel):
     """A per-tier amount that carries its own status or source, overriding its date's."""
 
     value: Amount | None
@@ -68,7 +70,7 @@ TierValue = Annotated[
 ]
 
 
-class DatedAmounts(_Strict):
+class DatedAmounts(StrictModel):
     taille_1: TierValue
     taille_2: TierValue
     taille_3: TierValue
@@ -78,7 +80,7 @@ class DatedAmounts(_Strict):
     note: Text | None = None
 
 
-class Component(_Strict):
+class Component(StrictModel):
     label: Text
     nature: Literal["fonctionnement", "fixe", "variable", "activation", "pre_contrat", "plafond"]
     nature_status: Status | None = None
@@ -89,13 +91,13 @@ class Component(_Strict):
     values: Annotated[dict[dt.date, DatedAmounts], Field(min_length=1)]
 
 
-class AmountsFile(_Strict):
+class AmountsFile(StrictModel):
     description: Text
     group: Text
     components: Annotated[dict[str, Component], Field(min_length=1)]
 
 
-class RuleSetEntry(_Strict):
+class RuleSetEntry(StrictModel):
     label: Text
     from_: dt.date = Field(alias="from")
     until: dt.date | None = None
@@ -110,12 +112,12 @@ class RuleSetEntry(_Strict):
         return self
 
 
-class RuleSetsFile(_Strict):
+class RuleSetsFile(StrictModel):
     description: Text
     rule_sets: Annotated[dict[str, RuleSetEntry], Field(min_length=1)]
 
 
-class TierThreshold(_Strict):
+class TierThreshold(StrictModel):
     """``min``: the tier starts at that population; ``above``: it starts just above it."""
 
     min: Annotated[int, Field(ge=0, strict=True)] | None = None
@@ -128,7 +130,7 @@ class TierThreshold(_Strict):
         return self
 
 
-class DatedTiers(_Strict):
+class DatedTiers(StrictModel):
     taille_2: TierThreshold
     taille_3: TierThreshold
     taille_4: TierThreshold
@@ -137,13 +139,13 @@ class DatedTiers(_Strict):
     note: Text | None = None
 
 
-class TiersFile(_Strict):
+class TiersFile(StrictModel):
     description: Text
     metadata: dict[Literal["unit"], Text] | None = None
     values: Annotated[dict[dt.date, DatedTiers], Field(min_length=1)]
 
 
-class Flag(_Strict):
+class Flag(StrictModel):
     """A yes/no rule with its own source and status."""
 
     value: Annotated[bool, Field(strict=True)]
@@ -151,7 +153,7 @@ class Flag(_Strict):
     source: Text
 
 
-class DatedPayment(_Strict):
+class DatedPayment(StrictModel):
     duree_contrat_annees: Annotated[int, Field(ge=1, strict=True)]
     taux_avance_fonctionnement: Annotated[float, Field(ge=0, le=1, strict=True)]
     taux_avance_fixe: Annotated[float, Field(ge=0, le=1, strict=True)]
@@ -161,12 +163,12 @@ class DatedPayment(_Strict):
     note: Text | None = None
 
 
-class PaymentFile(_Strict):
+class PaymentFile(StrictModel):
     description: Text
     values: Annotated[dict[dt.date, DatedPayment], Field(min_length=1)]
 
 
-class Calendar(_Strict):
+class Calendar(StrictModel):
     start_months: Annotated[int, Field(ge=0, strict=True)] | None
     deploy_months: Annotated[int, Field(ge=0, strict=True)] | None
     status: Status
@@ -174,7 +176,7 @@ class Calendar(_Strict):
     note: Text | None = None
 
 
-class IndicatorEntry(_Strict):
+class IndicatorEntry(StrictModel):
     name: Text
     direction: Literal["hausse", "baisse", "action"]
     unit: Literal["part", "nombre", "action"]
@@ -182,7 +184,7 @@ class IndicatorEntry(_Strict):
     source: Text
 
 
-class MissionEntry(_Strict):
+class MissionEntry(StrictModel):
     label: Text
     short_label: Text
     category: Literal["socle", "optionnelle"]
@@ -191,7 +193,7 @@ class MissionEntry(_Strict):
     indicators: list[IndicatorEntry]
 
 
-class MissionsFile(_Strict):
+class MissionsFile(StrictModel):
     description: Text
     missions: Annotated[dict[str, MissionEntry], Field(min_length=1)]
 
@@ -208,7 +210,7 @@ class ParameterTree:
     amounts: tuple[AmountsFile, ...]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that refuses duplicate keys instead of keeping the last one silently."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -239,14 +241,15 @@ def _read_yaml(path: Path, label: str) -> Any:
         raise InputError.single(label, f"YAML invalide : {problem}", row=row) from None
 
 
-def _parse(model: type[M], path: Path, root: Path) -> M:
+def parse_file(model: type[M], path: Path, root: Path) -> M:
+    """One parameter file read into ``model``, every problem named with its key path."""
     label = _label(path, root)
     data = _read_yaml(path, label)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            _key_problem(label, _key_path(err["loc"]), err["msg"]) for err in exc.errors()
+            key_problem(label, key_path(err["loc"]), err["msg"]) for err in exc.errors()
         ) from None
 
 
@@ -265,7 +268,8 @@ def _iso(match: re.Match[str]) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def _key_path(loc: tuple[Any, ...]) -> str:
+def key_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the dotted key a user reads in the YAML file."""
     # Union branches show up as extra loc items (tags, "constrained-int"...): keep real keys only.
     skipped = {"plain", "detailed", "constrained-int", "constrained-float", "int", "float"}
     parts = [_DATE_REPR.sub(_iso, p.isoformat() if isinstance(p, dt.date) else str(p)) for p in loc]
@@ -279,7 +283,7 @@ def load_parameter_tree(root: Path) -> ParameterTree:
 
     def parse(model: type[M], path: Path) -> M | None:
         try:
-            return _parse(model, path, root)
+            return parse_file(model, path, root)
         except InputError as exc:
             problems.extend(exc.problems)
             return None
@@ -297,13 +301,14 @@ def load_parameter_tree(root: Path) -> ParameterTree:
     if problems:
         raise InputError(problems)
     tree = ParameterTree(root=root, amounts=tuple(amounts), **parsed)  # type: ignore[arg-type]
-    problems = _cross_check(tree)
+    problems = cross_check(tree)
     if problems:
         raise InputError(problems)
     return tree
 
 
-def _key_problem(file: str, key: str, message: str) -> Problem:
+def key_problem(file: str, key: str, message: str) -> Problem:
+    """A problem at a key of a parameter file."""
     return Problem(file=file, field=key, message=message, field_kind="clé")
 
 
@@ -313,7 +318,8 @@ def default_tree(root: Path = PARAMETERS_DIR) -> ParameterTree:
     return load_parameter_tree(root)
 
 
-def _cross_check(tree: ParameterTree) -> list[Problem]:
+def cross_check(tree: ParameterTree) -> list[Problem]:
+    """What no single file can tell: groups, missions and rule sets consistent across files."""
     root = tree.root
     problems: list[Problem] = []
     rule_sets_label = _label(root / "rule_sets.yaml", root)
@@ -323,7 +329,7 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
         end = entry.until or next_entry.from_ - dt.timedelta(days=1)
         if entry.from_ == next_entry.from_ or end >= next_entry.from_:
             problems.append(
-                _key_problem(
+                key_problem(
                     rule_sets_label,
                     f"rule_sets.{name}",
                     f"période qui chevauche celle de « {next_name} »",
@@ -335,7 +341,7 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
         for date in dates:
             if date not in starts:
                 problems.append(
-                    _key_problem(
+                    key_problem(
                         label,
                         f"{prefix}.{date.isoformat()}",
                         "date d'effet qui ne correspond au début d'aucun jeu de règles "
@@ -349,7 +355,7 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
     for mission_id, mission in tree.missions.missions.items():
         if mission.since not in tree.rule_sets.rule_sets:
             problems.append(
-                _key_problem(
+                key_problem(
                     missions_label,
                     f"missions.{mission_id}.since",
                     f"jeu de règles inconnu « {mission.since} »",
@@ -361,17 +367,17 @@ def _cross_check(tree: ParameterTree) -> list[Problem]:
         label = _label(path, root)
         if amounts.group in groups:
             problems.append(
-                _key_problem(label, "group", f"groupe déjà défini dans {groups[amounts.group]}")
+                key_problem(label, "group", f"groupe déjà défini dans {groups[amounts.group]}")
             )
         groups[amounts.group] = label
         if amounts.group not in tree.missions.missions and amounts.group not in NON_MISSION_GROUPS:
-            problems.append(_key_problem(label, "group", f"mission inconnue « {amounts.group} »"))
+            problems.append(key_problem(label, "group", f"mission inconnue « {amounts.group} »"))
         for comp_id, component in amounts.components.items():
             check_dates(label, f"components.{comp_id}.values", component.values)
     for mission_id in tree.missions.missions:
         if mission_id not in groups:
             problems.append(
-                _key_problem(
+                key_problem(
                     missions_label,
                     f"missions.{mission_id}",
                     "aucun fichier de montants (montants/*.yaml) pour cette mission",

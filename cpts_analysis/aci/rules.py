@@ -25,6 +25,7 @@ from cpts_analysis.aci.parameter_files import (
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.types import DateLike
 
 AMOUNT_COLUMNS = [
     "rule_set",
@@ -97,7 +98,7 @@ def rule_sets(tree: ParameterTree | None = None) -> list[RuleSet]:
     return list(_rule_sets(tree or default_tree()))
 
 
-def rules_at(date: dt.date | str | pd.Timestamp | None = None, tree: ParameterTree | None = None):
+def rules_at(date: DateLike | None = None, tree: ParameterTree | None = None) -> RuleSet:
     """The rule set in force on ``date`` (default: today): tiers, missions, amounts, payments.
 
     Examples:
@@ -118,9 +119,7 @@ def rules_at(date: dt.date | str | pd.Timestamp | None = None, tree: ParameterTr
     return candidates[-1]
 
 
-def tier(
-    population: int, date: dt.date | str | None = None, tree: ParameterTree | None = None
-) -> int:
+def tier(population: int, date: DateLike | None = None, tree: ParameterTree | None = None) -> int:
     """ACI size tier (1 to 4) of a population under the thresholds in force on ``date``.
 
     Examples:

@@ -27,15 +27,15 @@ from cpts_analysis.aci.parameter_files import (
     ParameterTree,
     RuleSetEntry,
     Status,
+    StrictModel,
     Text,
     TierAmount,
-    _cross_check,
-    _key_path,
-    _key_problem,
-    _parse,
-    _Strict,
+    cross_check,
     default_tree,
+    key_path,
+    key_problem,
     load_parameter_tree,
+    parse_file,
 )
 from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.core.errors import InputError, Problem
@@ -58,7 +58,7 @@ CHANGE_COLUMNS = [
 ]
 
 
-class Change(_Strict):
+class Change(StrictModel):
     """New amounts of the components matching ``target`` from the rule-set start ``from``.
 
     Exactly one operation: ``set`` (amount per tier), ``add`` (euros, may be negative) or
@@ -95,7 +95,7 @@ class Change(_Strict):
         return round(new, 2)
 
 
-class OverlayFile(_Strict):
+class OverlayFile(StrictModel):
     description: Text
     rule_sets: dict[str, RuleSetEntry] = Field(default_factory=dict)
     changes: list[Change] = Field(default_factory=list)
@@ -161,7 +161,7 @@ def load_variant(path: Path, base: ParameterTree | None = None) -> Variant:
         return Variant(path, str(path), f"Dossier de paramètres {path.name}", base, tree)
     if not path.exists():
         raise InputError.single(str(path), "variante introuvable (fichier YAML ou dossier)")
-    overlay = _parse(OverlayFile, path, path.parent)
+    overlay = parse_file(OverlayFile, path, path.parent)
     label = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
     return Variant(path, label, overlay.description, base, apply_overlay(base, overlay, label))
 
@@ -173,7 +173,7 @@ def apply_overlay(base: ParameterTree, overlay: OverlayFile, label: str) -> Para
     for name, entry in overlay.rule_sets.items():
         if name in sets:
             problems.append(
-                _key_problem(label, f"rule_sets.{name}", "jeu de règles déjà en vigueur")
+                key_problem(label, f"rule_sets.{name}", "jeu de règles déjà en vigueur")
             )
         sets[name] = entry
     starts = {entry.from_ for entry in sets.values()}
@@ -182,7 +182,7 @@ def apply_overlay(base: ParameterTree, overlay: OverlayFile, label: str) -> Para
         key = f"changes.{index}"
         if change.from_ not in starts:
             problems.append(
-                _key_problem(
+                key_problem(
                     label,
                     f"{key}.from",
                     f"le {format_date(change.from_)} ne commence aucun jeu de règles "
@@ -198,7 +198,7 @@ def apply_overlay(base: ParameterTree, overlay: OverlayFile, label: str) -> Para
         ]
         if not matched:
             problems.append(
-                _key_problem(
+                key_problem(
                     label,
                     f"{key}.target",
                     f"aucune composante « {change.target} » (forme groupe.composante, "
@@ -209,7 +209,7 @@ def apply_overlay(base: ParameterTree, overlay: OverlayFile, label: str) -> Para
             try:
                 files[group] = _changed(files[group], component, change)
             except (ValueError, ValidationError) as exc:
-                problems.append(_key_problem(label, key, f"{group}.{component} : {_reason(exc)}"))
+                problems.append(key_problem(label, key, f"{group}.{component} : {_reason(exc)}"))
     if problems:
         raise InputError(problems)
     tree = ParameterTree(
@@ -220,10 +220,10 @@ def apply_overlay(base: ParameterTree, overlay: OverlayFile, label: str) -> Para
         missions=base.missions,
         amounts=tuple(files.values()),
     )
-    checked = _cross_check(tree)
+    checked = cross_check(tree)
     if checked:
         raise InputError(
-            _key_problem(
+            key_problem(
                 label, p.field or "(racine)", f"une fois appliquée à {p.file} : {p.message}"
             )
             for p in checked
@@ -263,5 +263,5 @@ def _changed(amounts: AmountsFile, component_id: str, change: Change) -> Amounts
 
 def _reason(exc: ValueError | ValidationError) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{_key_path(e['loc'])} : {e['msg']}" for e in exc.errors())
+        return "; ".join(f"{key_path(e['loc'])} : {e['msg']}" for e in exc.errors())
     return str(exc)

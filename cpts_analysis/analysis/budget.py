@@ -20,14 +20,11 @@ import pandas as pd
 
 from cpts_analysis.aci.funding import round_cents
 from cpts_analysis.aci.missions import mission_order
-from cpts_analysis.analysis.comparison import (
-    Territory,
-    cpts_in,
-    registry_funding,
-    resolve_territory,
-)
+from cpts_analysis.analysis.comparison import registry_funding
 from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.resolution import Territory, cpts_in, resolve_territory
 from cpts_analysis.territory.territories import cpts_summary
 
 BUDGET_COLUMNS = ["year", "mission", "component", "amount", "projected"]
@@ -49,7 +46,7 @@ class Budget:
 
 def yearly_budget(
     schedule: pd.DataFrame,
-    date: dt.date | str | pd.Timestamp,
+    date: DateLike,
     first: int | None = None,
     last: int | None = None,
 ) -> pd.DataFrame:
@@ -120,7 +117,7 @@ def budget_payload(territory: str, lines: pd.DataFrame) -> dict:
 def territory_budget(
     registry: Registry,
     territory: str,
-    date: dt.date | str | None = None,
+    date: DateLike | None = None,
     first: int | None = None,
     last: int | None = None,
 ) -> Budget:

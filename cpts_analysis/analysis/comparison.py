@@ -16,10 +16,10 @@ from cpts_analysis.aci.funding import FUNDING_COLUMNS, compute_funding, round_ce
 from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
 from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
-from cpts_analysis.core.errors import InputError
-from cpts_analysis.territory.communes import load_departements, load_regions
+from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.deployment import deployment_status
 from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.resolution import Territory, cpts_in, resolve_territory
 from cpts_analysis.territory.territories import (
     coverage,
     cpts_summary,
@@ -27,59 +27,6 @@ from cpts_analysis.territory.territories import (
     shared_communes,
     white_zones,
 )
-
-
-@dataclass(frozen=True)
-class Territory:
-    level: str  # "departement", "region" or "cpts"
-    code: str
-    name: str
-    departements: tuple[str, ...]
-
-    @property
-    def title(self) -> str:
-        prefix = {"departement": "Département", "region": "Région", "cpts": "CPTS"}[self.level]
-        return f"{prefix} {self.name} ({self.code})" if self.level != "cpts" else self.name
-
-
-def resolve_territory(code: str, registry: Registry) -> Territory:
-    """A department, region or CPTS code; ``region:84`` / ``departement:84`` / ``cpts:ID``
-    remove the ambiguity of codes such as 84 (Vaucluse and Auvergne-Rhône-Alpes)."""
-    level, _, value = code.partition(":") if ":" in code else ("", "", code)
-    departements = load_departements().set_index("code")
-    regions = load_regions().set_index("code")
-    touched = set(registry.cpts["departement"])
-    candidates = []
-    if level in ("", "region") and value in regions.index:
-        deps = tuple(sorted(departements.index[departements["region"] == value]))
-        if level or touched & set(deps):
-            candidates.append(Territory("region", value, regions.loc[value, "nom"], deps))
-    if level in ("", "departement") and value in departements.index and (level or value in touched):
-        candidates.append(Territory("departement", value, departements.loc[value, "nom"], (value,)))
-    if level in ("", "cpts") and value in set(registry.cpts["cpts_id"]):
-        row = registry.cpts.set_index("cpts_id").loc[value]
-        candidates.append(Territory("cpts", value, row["nom"], (row["departement"],)))
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise InputError.single(
-            "territoire",
-            f"« {code} » n'est ni un département ni une région ni une CPTS du registre "
-            f"{registry.source}",
-        )
-    raise InputError.single(
-        "territoire",
-        f"« {code} » est ambigu ({', '.join(c.level for c in candidates)}) : précisez "
-        f"{' ou '.join(f'{c.level}:{value}' for c in candidates)}",
-    )
-
-
-def cpts_in(territory: Territory, registry: Registry) -> pd.DataFrame:
-    """The registry's CPTS attached to the territory (by their ``departement`` column)."""
-    cpts = registry.cpts
-    if territory.level == "cpts":
-        return cpts[cpts["cpts_id"] == territory.code]
-    return cpts[cpts["departement"].isin(territory.departements)]
 
 
 @dataclass(frozen=True)
@@ -208,7 +155,7 @@ class Comparison:
 def compare_territory(
     registry: Registry,
     territory: str,
-    date: dt.date | str | None = None,
+    date: DateLike | None = None,
     snp_supplement: bool = False,
 ) -> Comparison:
     """All tables of the comparison report for ``territory`` on ``date`` (default today).

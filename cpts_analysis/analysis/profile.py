@@ -10,7 +10,6 @@ each socle mission starting at its calendar deadline — what it would receive i
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,8 +17,9 @@ import pandas as pd
 from cpts_analysis.aci.missions import deadlines
 from cpts_analysis.aci.rules import rules_at
 from cpts_analysis.analysis.comparison import registry_funding
-from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.resolution import registry_cpts
 from cpts_analysis.territory.territories import cpts_summary, epci_composition, member_units
 
 
@@ -49,7 +49,7 @@ class Profile:
         }
 
 
-def cpts_profile(registry: Registry, cpts_id: str, date: dt.date | str) -> Profile:
+def cpts_profile(registry: Registry, cpts_id: str, date: DateLike) -> Profile:
     """Everything the profile report shows about one CPTS on ``date``.
 
     An unsigned CPTS gets an *indicative* contract (signed on ``date``, socle missions starting
@@ -63,9 +63,7 @@ def cpts_profile(registry: Registry, cpts_id: str, date: dt.date | str) -> Profi
         ('CPTS du Pays Roannais', False)
     """
     day = pd.Timestamp(date)
-    rows = registry.cpts[registry.cpts["cpts_id"] == cpts_id]
-    if rows.empty:
-        raise InputError.single("cpts", f"CPTS « {cpts_id} » absente du registre {registry.source}")
+    rows = registry_cpts(cpts_id, registry)
     memberships = registry.communes[registry.communes["cpts_id"] == cpts_id]
     summary = cpts_summary(rows, memberships, day)
     row = summary.iloc[0]

@@ -21,14 +21,10 @@ import pandas as pd
 from cpts_analysis.aci.funding import round_cents
 from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.variants import Variant
-from cpts_analysis.analysis.comparison import (
-    FundingInputs,
-    Territory,
-    cpts_in,
-    funding_inputs,
-    resolve_territory,
-)
+from cpts_analysis.analysis.comparison import FundingInputs, funding_inputs
+from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.registry import Registry
+from cpts_analysis.territory.resolution import Territory, cpts_in, resolve_territory
 from cpts_analysis.territory.territories import cpts_summary
 
 YEAR_KEYS = ["cpts_id", "contract_year", "year_start", "year_end"]
@@ -110,7 +106,7 @@ class Reform:
 
 
 def compare_variant(
-    registry: Registry, territory: str, variant: Variant, date: dt.date | str | None = None
+    registry: Registry, territory: str, variant: Variant, date: DateLike | None = None
 ) -> Reform:
     """Funding of the contract year in force on ``date`` (default today) for each CPTS of
     ``territory``, under the rules in force and under ``variant``.

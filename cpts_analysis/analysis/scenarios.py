@@ -9,14 +9,13 @@ on purpose so that only the scenario's change shows.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import shapely
 
 from cpts_analysis.aci.funding import compute_funding
 from cpts_analysis.aci.rules import RuleSet, rule_sets, rules_at
 from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.registry import Registry
 from cpts_analysis.territory.territories import (
     member_units,
@@ -27,7 +26,7 @@ from cpts_analysis.territory.territories import (
 
 
 def full_year_envelopes(
-    cpts: pd.DataFrame, date: dt.date | str | pd.Timestamp, snp_supplement: bool = False
+    cpts: pd.DataFrame, date: DateLike, snp_supplement: bool = False
 ) -> pd.Series:
     """Full-year envelope per ``cpts_id`` from ``population`` and ``missions`` (list of ids).
 
@@ -50,7 +49,7 @@ def full_year_envelopes(
     return year.groupby("cpts_id")["amount"].sum().reindex(cpts["cpts_id"]).fillna(0.0)
 
 
-def current_missions(registry: Registry, date: dt.date | str | pd.Timestamp) -> pd.Series:
+def current_missions(registry: Registry, date: DateLike) -> pd.Series:
     """Missions each CPTS runs on ``date`` (list per cpts_id)."""
     day = pd.Timestamp(date)
     running = registry.missions[registry.missions["date_demarrage"] <= day]

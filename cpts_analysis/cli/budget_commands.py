@@ -57,11 +57,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_budget(args: argparse.Namespace) -> int:
     from cpts_analysis.analysis.budget import territory_budget
-    from cpts_analysis.analysis.comparison import resolve_territory
     from cpts_analysis.core.paths import EXAMPLE_REGISTRY
     from cpts_analysis.report.budget_content import amount_columns, budget_display
     from cpts_analysis.report.tables import euro_cell, render_text
     from cpts_analysis.territory.registry import load_registry
+    from cpts_analysis.territory.resolution import resolve_territory
 
     if args.first is not None and args.last is not None and args.first > args.last:
         raise CptsError(f"--from {args.first} est postérieur à --to {args.last}")

@@ -84,10 +84,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_reform(args: argparse.Namespace) -> int:
     from cpts_analysis.aci.variants import load_variant
-    from cpts_analysis.analysis.comparison import resolve_territory
     from cpts_analysis.analysis.reform import compare_variant
     from cpts_analysis.core.paths import EXAMPLE_REGISTRY
     from cpts_analysis.territory.registry import load_registry
+    from cpts_analysis.territory.resolution import resolve_territory
 
     variant = load_variant(args.variant)
     registry = load_registry(args.registry or EXAMPLE_REGISTRY)

@@ -13,12 +13,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cpts_analysis.cli.arguments import Parser, iso_date, positive
+from cpts_analysis.cli.arguments import Parser, positive
+from cpts_analysis.cli.template_options import (
+    add_template_options,
+    subject_help,
+    template_values,
+)
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
+from cpts_analysis.report.inputs import TEMPLATES
 from cpts_analysis.runner import DEFAULT_TIMEOUT_S
 
 if TYPE_CHECKING:
+    from cpts_analysis.report.inputs import NotebookInputs
     from cpts_analysis.runner.execute import ReportResult
 
 SCHEDULER_ENV = "CPTS_DASK_SCHEDULER"
@@ -28,22 +35,7 @@ EXIT_REPORT_FAILED = 1
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``report`` and ``batch`` to the CLI's subparsers (each sets ``handler``)."""
     common = Parser(add_help=False)
-    common.add_argument(
-        "--registry",
-        type=Path,
-        default=None,
-        metavar="CHEMIN",
-        help="registre des CPTS : dossier de CSV ou classeur .xlsx "
-        "(défaut : registre illustratif data/exemple_ara)",
-    )
-    common.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        metavar="AAAA-MM-JJ",
-        help="date de référence des règles et du déploiement, ex. 2025-06-01 "
-        "(défaut : aujourd'hui)",
-    )
+    add_template_options(common)
     common.add_argument(
         "--out",
         type=Path,
@@ -57,23 +49,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="écrire aussi report.pdf (A4, pages numérotées), imprimé par Chromium ; "
         "demande l'option pdf du paquet : pip install 'cpts-analysis[pdf]'",
     )
-    common.add_argument(
-        "--variant",
-        type=Path,
-        default=None,
-        metavar="CHEMIN",
-        help="variante des règles comparée aux règles en vigueur (modèle reforme) : fichier "
-        "YAML de surcharge ou dossier de paramètres, ex. examples/variantes/"
-        "part_variable_plus_20.yaml",
-    )
-    common.add_argument(
-        "--indicateurs",
-        type=Path,
-        default=None,
-        metavar="CHEMIN",
-        help="indicateurs hors registre (modèle comparaison_territoriale) : .xlsx (feuilles "
-        "indicateurs et catalogue_indicateurs) ou .csv (catalogue_indicateurs.csv à côté)",
-    )
 
     report = subparsers.add_parser(
         "report", parents=[common], help="rapport de comparaison d'un territoire"
@@ -82,16 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--territory",
         required=True,
         metavar="CODE",
-        help="département, région ou identifiant de CPTS, ex. 42, departement:42, region:84, "
-        "ARA-42-01",
+        help=f"ce dont traite le rapport, selon le modèle : {subject_help()}",
     )
     report.add_argument(
         "--notebook",
         default=None,
         metavar="MODÈLE",
-        help="modèle de rapport (dossier notebooks/) : comparaison_territoriale (défaut), "
-        "scenarios, reforme (avec --variant), ou profil_cpts avec un identifiant de CPTS pour "
-        "--territory",
+        help=f"modèle de rapport (dossier notebooks/) : {', '.join(TEMPLATES)} "
+        "(défaut : comparaison_territoriale)",
     )
     report.set_defaults(handler=cmd_report, exit_on_error=EXIT_REPORT_FAILED)
 
@@ -122,8 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--notebook",
         default=None,
         metavar="MODÈLE",
-        help="modèle de rapport (défaut : comparaison_territoriale, ou profil_cpts avec "
-        "--by cpts), ex. reforme avec --variant",
+        help=f"modèle de rapport : {', '.join(TEMPLATES)} (défaut : comparaison_territoriale, "
+        "ou profil_cpts avec --by cpts)",
     )
     batch.add_argument(
         "--only-failed",
@@ -142,32 +115,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cpts_analysis.runner import kernels
+    from cpts_analysis.runner import jobs, kernels
 
+    notebook = args.notebook or jobs.DEFAULT_NOTEBOOK
+    # Every parameter is checked before a kernel starts: a refusal is immediate.
+    inputs = jobs.report_inputs(notebook, args.territory, template_values(args))
     if not _pdf_ready(args):
         return EXIT_REPORT_FAILED
     # The kernel boots and imports the report modules while this process loads its own.
     kernels.prestart()
     try:
-        return _report(args)
+        return _report(args, notebook, inputs)
     finally:
         kernels.shutdown_all()
 
 
-def _report(args: argparse.Namespace) -> int:
-    from cpts_analysis.runner.entry_points import make_report
+def _report(args: argparse.Namespace, notebook: str, inputs: NotebookInputs) -> int:
+    from cpts_analysis.runner.entry_points import run_checked
 
-    result = make_report(
-        args.territory,
-        args.notebook,
-        args.registry,
-        args.date,
-        args.out,
-        variant=args.variant,
-        indicators=args.indicateurs,
-        pdf=args.pdf,
-        reuse_kernel=True,
-    )
+    result = run_checked(notebook, inputs, args.out, pdf=args.pdf, reuse_kernel=True)
     if not result.ok:
         _print_failure(result)
         return EXIT_REPORT_FAILED
@@ -194,17 +160,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     batch = make_batch(
         args.by,
-        args.registry,
-        args.date,
-        args.out,
+        out=args.out,
         workers=args.workers,
         timeout=args.timeout,
         only_failed=args.only_failed,
         notebook=args.notebook,
-        variant=args.variant,
-        indicators=args.indicateurs,
         pdf=args.pdf,
         scheduler=args.scheduler,
+        **template_values(args),
     )
     print(
         f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "
@@ -219,7 +182,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _pdf_ready(args: argparse.Namespace) -> bool:
     """With ``--pdf``, check the browser first: its absence fails at once, not per report."""
-    from cpts_analysis.runner.pdf import PdfUnavailable, check_available
+    from cpts_analysis.runner.errors import PdfUnavailable
+    from cpts_analysis.runner.pdf import check_available
 
     if not args.pdf:
         return True

@@ -1,56 +1,127 @@
-"""Validated parameters of the report notebooks.
+"""The parameters of every report template, declared once.
 
-Papermill injects whatever it is given; the first code cell after the parameters turns them
-into one of these models, so a typo or a bad date stops the report with a readable message
-instead of a half-built report.
+Each template (``notebooks/<name>.ipynb``) has one model here, registered in :data:`TEMPLATES`.
+It is the single declaration of the template's parameters: the command line builds its options
+and their ``--help`` from it, the runner validates a report's parameters with it before any
+kernel starts, the documentation's table of parameters is generated from it, and the template's
+first cell reads its ``parameters`` cell through it (a test ties the cell to the model, name for
+name and default for default).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-import pandas as pd
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.config import JsonDict
 
 from cpts_analysis.core.errors import InputError, Problem
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
 
-Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$")
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cpts_analysis.territory.registry import Registry
+
 # The documented example variant, used by the reforme template when no variant is given.
 EXAMPLE_VARIANT = EXAMPLE_VARIANTS / "taille2_fonctionnement_plus_10000.yaml"
+CODE_PATTERN = r"^[A-Za-z0-9:_-]+$"
+PARAMETERS_FILE = "paramètres du rapport"
 
 
-def _existing(value: str, info: ValidationInfo) -> str:
-    """A path parameter (registre, variante): empty, or an existing file or folder."""
-    if value and not Path(value).exists():
-        raise ValueError(f"{info.field_name} introuvable : {value}")
-    return value
+def parameter(
+    default: Any, help: str, *, option: str | None = None, metavar: str | None = None, **rules: Any
+) -> Any:
+    """A template parameter: its default (the template's), its French help, and the command-line
+    option that sets it (``None``: not an option; the report's subject is ``--territory``)."""
+    extra: JsonDict = {
+        key: value for key, value in (("option", option), ("metavar", metavar)) if value
+    }
+    return Field(default, description=help, json_schema_extra=extra, **rules)
+
+
+def existing_path(message: str, file_only: bool = False) -> Callable[[str], str]:
+    """A validator of a path parameter: empty, or an existing file (or folder)."""
+
+    def check(value: str) -> str:
+        path = Path(value)
+        if value and not (path.is_file() if file_only else path.exists()):
+            raise ValueError(f"{message} : {value}")
+        return value
+
+    return check
+
+
+def code(default: str, help: str) -> Any:
+    """The report's subject: a territory or CPTS code, also a folder name of the report."""
+    return parameter(default, help, pattern=CODE_PATTERN, max_length=64)
+
+
+TERRITORY_HELP = 'code de département ou de région (ou "region:84", "departement:42")'
+
+
+# pydantic's English messages, as a French reader of an error line needs them.
+MESSAGES = {
+    "string_type": "texte attendu",
+    "bool_type": "True ou False attendu",
+    "extra_forbidden": "paramètre inconnu de ce modèle",
+    "string_pattern_mismatch": "« {input} » : caractères autorisés : lettres, chiffres, :, _ et -",
+    "string_too_long": "au plus {max_length} caractères",
+}
+
+
+def _french(error: Mapping[str, Any]) -> str:
+    if error["type"] == "value_error":  # our own validators speak French already
+        return str(error["msg"]).removeprefix("Value error, ")
+    if error.get("input") == "":
+        return "valeur vide"
+    template = MESSAGES.get(error["type"], "valeur refusée « {input} »")
+    return template.format(input=error.get("input"), **error.get("ctx", {}))
+
+
+def option_key(flag: str) -> str:
+    """``--fusion-a`` → ``fusion_a``: an option's name in parsed arguments and in the runner's
+    ``options`` (argparse's ``dest``)."""
+    return flag.lstrip("-").replace("-", "_")
 
 
 class NotebookInputs(BaseModel):
+    """What every report template declares."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    registre: str = ""
-    date_reference: str = ""
-    output_dir: str = ""
+    SUBJECT: ClassVar[str] = "territoire"
+    """The parameter naming what the report is about, set by ``--territory`` or ``batch --by``."""
+
+    registre: str = parameter(
+        "",
+        "registre des CPTS : dossier de CSV ou classeur .xlsx (défaut : registre illustratif "
+        "data/exemple_ara)",
+        option="--registry",
+        metavar="CHEMIN",
+    )
+    date_reference: str = parameter(
+        "",
+        "date de référence des règles et du déploiement, ex. 2025-06-01 (défaut : aujourd'hui)",
+        option="--date",
+        metavar="AAAA-MM-JJ",
+    )
+    output_dir: str = parameter("", "dossier des fichiers du rapport, fixé par le lanceur")
 
     @field_validator("date_reference")
     @classmethod
     def _iso_or_empty(cls, value: str) -> str:
         if value:
-            dt.date.fromisoformat(value)
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"date invalide « {value} » (format attendu AAAA-MM-JJ)") from None
         return value
 
-    _registry_exists = field_validator("registre")(_existing)
+    _registry_exists = field_validator("registre")(existing_path("registre introuvable"))
 
     @property
     def registry_path(self) -> Path:
@@ -59,7 +130,19 @@ class NotebookInputs(BaseModel):
     @property
     def date(self) -> pd.Timestamp:
         """The reference date; today when the parameter is empty (interactive use)."""
+        import pandas as pd
+
         return pd.Timestamp(self.date_reference or dt.date.today())
+
+    @property
+    def subject(self) -> str:
+        return str(getattr(self, self.SUBJECT))
+
+    def check_registry(self, registry: Registry) -> None:
+        """What only the registry can tell: the report's subject is one of its territories."""
+        from cpts_analysis.territory.resolution import resolve_territory
+
+        resolve_territory(self.subject, registry)
 
     @classmethod
     def checked(cls, **values: object) -> Self:
@@ -69,45 +152,118 @@ class NotebookInputs(BaseModel):
         except ValidationError as exc:
             raise InputError(
                 Problem(
-                    file="paramètres du notebook",
-                    field=".".join(map(str, e["loc"])),
-                    message=e["msg"],
+                    file=PARAMETERS_FILE,
+                    field=".".join(map(str, error["loc"])),
+                    message=_french(error),
                     field_kind="paramètre",
                 )
-                for e in exc.errors()
+                for error in exc.errors()
             ) from None
+
+    @classmethod
+    def from_namespace(cls, namespace: Mapping[str, object]) -> Self:
+        """The model of a template's parameters as its ``parameters`` cell (and Papermill's
+        injected cell) left them in the notebook's namespace."""
+        return cls.checked(**{name: namespace[name] for name in cls.model_fields})
+
+    @classmethod
+    def options(cls) -> dict[str, str]:
+        """Command-line option → parameter name, for the parameters that have one."""
+        return {
+            str(extra["option"]): name
+            for name, field in cls.model_fields.items()
+            if isinstance(extra := field.json_schema_extra, dict) and "option" in extra
+        }
 
 
 class ComparisonInputs(NotebookInputs):
-    territoire: str = Code
-    volet_snp_supplementaire: bool = False
-    indicateurs: str = ""  # a separate indicator file (.csv or .xlsx); "" for the registry's
+    """``comparaison_territoriale``: the CPTS of a department or a region compared."""
 
-    @field_validator("indicateurs")
-    @classmethod
-    def _existing_file(cls, value: str) -> str:
-        if value and not Path(value).is_file():
-            raise ValueError(f"fichier d'indicateurs introuvable : {value}")
-        return value
+    territoire: str = code("84", TERRITORY_HELP)
+    volet_snp_supplementaire: bool = parameter(
+        False,
+        "inclure le volet supplémentaire SNP pour toutes les CPTS",
+        option="--volet-snp-supplementaire",
+    )
+    indicateurs: str = parameter(
+        "",
+        "indicateurs hors registre : .xlsx (feuilles indicateurs et catalogue_indicateurs) ou "
+        ".csv (catalogue_indicateurs.csv à côté) ; défaut : ceux du registre",
+        option="--indicateurs",
+        metavar="CHEMIN",
+    )
+
+    _indicators_exist = field_validator("indicateurs")(
+        existing_path("fichier d'indicateurs introuvable", file_only=True)
+    )
 
 
 class ProfileInputs(NotebookInputs):
-    cpts: str = Code
+    """``profil_cpts``: one CPTS, its funding, calendar and territory."""
+
+    SUBJECT: ClassVar[str] = "cpts"
+
+    cpts: str = code("ARA-42-01", "identifiant de la CPTS dans le registre")
+
+    def check_registry(self, registry: Registry) -> None:
+        from cpts_analysis.territory.resolution import registry_cpts
+
+        registry_cpts(self.cpts, registry)
 
 
 class ScenarioInputs(NotebookInputs):
-    territoire: str = Code
-    fusion_a: str = ""
-    fusion_b: str = ""
-    decoupage: str = ""
+    """``scenarios``: thresholds crossed, a merger, a split, ACI 2019 against avenant 2."""
+
+    territoire: str = code("84", TERRITORY_HELP)
+    fusion_a: str = parameter(
+        "",
+        "première des deux CPTS à fusionner (vide : choix automatique)",
+        option="--fusion-a",
+        metavar="ID",
+    )
+    fusion_b: str = parameter(
+        "",
+        "seconde des deux CPTS à fusionner (vide : choix automatique)",
+        option="--fusion-b",
+        metavar="ID",
+    )
+    decoupage: str = parameter(
+        "", "CPTS à scinder (vide : la plus peuplée)", option="--decoupage", metavar="ID"
+    )
+
+    def check_registry(self, registry: Registry) -> None:
+        from cpts_analysis.territory.resolution import registry_cpts
+
+        super().check_registry(registry)
+        for field in ("fusion_a", "fusion_b", "decoupage"):
+            if cpts_id := getattr(self, field):
+                registry_cpts(cpts_id, registry, field)
 
 
 class ReformInputs(NotebookInputs):
-    territoire: str = Code
-    variante: str = ""
+    """``reforme``: the rules in force against a variant, by CPTS and tier."""
 
-    _variant_exists = field_validator("variante")(_existing)
+    territoire: str = code("63", 'département, région ("region:84", "departement:42") ou "cpts:ID"')
+    variante: str = parameter(
+        "",
+        "variante des règles comparée aux règles en vigueur : fichier YAML de surcharge ou "
+        "dossier de paramètres, ex. examples/variantes/part_variable_plus_20.yaml (défaut : "
+        "l'exemple taille2_fonctionnement_plus_10000.yaml)",
+        option="--variant",
+        metavar="CHEMIN",
+    )
+
+    _variant_exists = field_validator("variante")(existing_path("variante introuvable"))
 
     @property
     def variant_path(self) -> Path:
         return Path(self.variante) if self.variante else EXAMPLE_VARIANT
+
+
+TEMPLATES: dict[str, type[NotebookInputs]] = {
+    "comparaison_territoriale": ComparisonInputs,
+    "profil_cpts": ProfileInputs,
+    "scenarios": ScenarioInputs,
+    "reforme": ReformInputs,
+}
+"""Report template (``notebooks/<name>.ipynb``) → the model of its parameters."""

@@ -21,11 +21,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from cpts_analysis.runner import manifest
+from cpts_analysis.runner.errors import ReportInputError
 from cpts_analysis.runner.execute import (
     CellError,
     ReportResult,
@@ -34,31 +35,15 @@ from cpts_analysis.runner.execute import (
     run_report,
 )
 from cpts_analysis.runner.index import write_index
+from cpts_analysis.runner.job import Job
 from cpts_analysis.runner.location import report_dir
-from cpts_analysis.runner.params import ReportInputError, check_parameters
+from cpts_analysis.runner.params import check_parameters
 
 if TYPE_CHECKING:
     from distributed import Client
 
 KILL_GRACE_S = 15.0
 """Extra time before killing a report, so papermill's own per-cell timeout names the cell."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """One report to make. ``inputs`` are files it reads (e.g. the registry): their content is
-    part of the hash that decides whether a rerun can skip it."""
-
-    notebook: str | Path
-    parameters: dict[str, Any]
-    slug: str
-    label: str = ""
-    inputs: tuple[Path, ...] = ()
-    pdf: bool = False  # also print report.pdf
-
-    @property
-    def key(self) -> str:
-        return manifest.report_key(self.notebook, self.slug)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ import dask
 from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from cpts_analysis.core.errors import CptsError
 from cpts_analysis.runner import forkserver, kernels
+from cpts_analysis.runner.errors import ClusterError
 
 # A report whose worker died is run once more, then recorded as failed. A worker holds only
 # the report it runs (saturation 1), so that a dying worker never takes a queued one with it.
@@ -37,10 +37,6 @@ SCHEDULER_CONFIG = {
 CONNECT_TIMEOUT_S = 30
 # Embedded workers are forked from a server that has imported what they run (see :mod:`forkserver`).
 EMBEDDED_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": forkserver.METHOD}
-
-
-class ClusterError(CptsError):
-    """The cluster cannot run the batch (unreachable, or workers that cannot see the files)."""
 
 
 class WarmKernels(WorkerPlugin):

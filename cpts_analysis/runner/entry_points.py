@@ -6,32 +6,31 @@ JupyterLab and one made from a terminal are the same files with the same manifes
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import replace
 from pathlib import Path
 
-from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.core.paths import REPORTS_DIR
+from cpts_analysis.core.types import DateLike
+from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.runner import DEFAULT_TIMEOUT_S, jobs
 from cpts_analysis.runner.batch import BatchResult, run_batch
 from cpts_analysis.runner.execute import ReportResult, run_report
 from cpts_analysis.runner.pdf import check_available
-from cpts_analysis.territory.registry import load_registry
-from cpts_analysis.territory.registry.indicator_file import with_indicator_file
 
 
 def make_report(
     territory: str,
     notebook: str | None = None,
     registry: str | Path | None = None,
-    date: dt.date | str | None = None,
+    date: DateLike | None = None,
     out: str | Path = REPORTS_DIR,
     timeout: float | None = None,
     variant: str | Path | None = None,
     indicators: str | Path | None = None,
     pdf: bool = False,
     reuse_kernel: bool = False,
+    **options: object,
 ) -> ReportResult:
     """Run one report template for ``territory`` and export it to HTML.
 
@@ -39,12 +38,13 @@ def make_report(
     ``profil_cpts`` template, a CPTS id; ``timeout`` (seconds) defaults to
     ``DEFAULT_TIMEOUT_S``; ``variant`` (an overlay file or a parameter folder) is what the
     ``reforme`` template compares with the rules in force; ``indicators`` is an indicator file
-    kept outside the registry (comparison reports). The registry and the other inputs are
-    validated first, so bad input raises :class:`~cpts_analysis.core.errors.InputError` before
-    any kernel starts; a failing notebook gives a result with ``ok == False`` and the failing
-    cell in ``error``. ``pdf`` also prints ``report.pdf`` with headless Chromium;
-    ``reuse_kernel`` runs in this process's warm kernel (started ahead by
-    :func:`~cpts_analysis.runner.kernels.prestart`).
+    kept outside the registry (comparison reports); ``options`` are the template's other
+    parameters by their command-line name (``fusion_a="ARA-42-01"`` for ``--fusion-a``). Every
+    parameter is checked first, so bad input raises
+    :class:`~cpts_analysis.core.errors.CptsError` before any kernel starts and writes nothing;
+    a failing notebook gives a result with ``ok == False`` and the failing cell in ``error``.
+    ``pdf`` also prints ``report.pdf`` with headless Chromium; ``reuse_kernel`` runs in this
+    process's warm kernel (started ahead by :func:`~cpts_analysis.runner.kernels.prestart`).
 
     Examples:
         >>> import tempfile
@@ -53,16 +53,25 @@ def make_report(
         >>> result.ok, result.outputs["html"].name, result.folder.name
         (True, 'report.html', '42')
     """
-    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
-    _check_inputs(source, variant, indicators, pdf)
-    job = jobs.report_job(
-        notebook or jobs.DEFAULT_NOTEBOOK,
-        territory,
-        source,
-        _iso(date),
-        variant=_path(variant),
-        indicators=_path(indicators),
-    )
+    notebook = notebook or jobs.DEFAULT_NOTEBOOK
+    given = _options(registry, date, variant, indicators, options)
+    inputs = jobs.report_inputs(notebook, territory, given)
+    if pdf:
+        check_available()
+    return run_checked(notebook, inputs, out, timeout, pdf=pdf, reuse_kernel=reuse_kernel)
+
+
+def run_checked(
+    notebook: str,
+    inputs: NotebookInputs,
+    out: str | Path = REPORTS_DIR,
+    timeout: float | None = None,
+    pdf: bool = False,
+    reuse_kernel: bool = False,
+) -> ReportResult:
+    """:func:`make_report` once its parameters are checked (by
+    :func:`~cpts_analysis.runner.jobs.report_inputs`)."""
+    job = jobs.report_job(notebook, inputs)
     return run_report(
         job.notebook,
         job.parameters,
@@ -78,7 +87,7 @@ def make_report(
 def make_batch(
     by: str,
     registry: str | Path | None = None,
-    date: dt.date | str | None = None,
+    date: DateLike | None = None,
     out: str | Path = REPORTS_DIR,
     workers: int | None = None,
     timeout: float | None = None,
@@ -88,11 +97,13 @@ def make_batch(
     indicators: str | Path | None = None,
     pdf: bool = False,
     scheduler: str | None = None,
+    **options: object,
 ) -> BatchResult:
     """One report per department, region or CPTS (``by``) of the registry, in parallel.
 
-    ``notebook`` defaults to the comparison (the profile with ``by="cpts"``). The reports run
-    on an embedded Dask cluster of ``workers`` processes, or on the existing cluster at
+    ``notebook`` defaults to the comparison (the profile with ``by="cpts"``); ``options`` are
+    the template's other parameters, as for :func:`make_report`. The reports run on an
+    embedded Dask cluster of ``workers`` processes, or on the existing cluster at
     ``scheduler`` (``tcp://host:8786``). Reports unchanged since their last success are
     skipped; ``manifest.json`` and ``index.html`` are written in ``out``; ``any_failed`` tells
     whether any report failed.
@@ -108,11 +119,10 @@ def make_batch(
         >>> len(rerun.results), len(rerun.skipped)  # unchanged: nothing to redo
         (0, 1)
     """
-    source = Path(registry) if registry is not None else jobs.DEFAULT_REGISTRY
-    batch_jobs = jobs.batch_jobs(
-        by, source, _iso(date), notebook, _path(variant), _path(indicators)
-    )
-    _check_inputs(source, variant, indicators, pdf, registry=False)
+    given = _options(registry, date, variant, indicators, options)
+    batch_jobs = jobs.batch_jobs(by, notebook, given)
+    if pdf:
+        check_available()
     return run_batch(
         [replace(job, pdf=pdf) for job in batch_jobs],
         Path(out),
@@ -123,30 +133,13 @@ def make_batch(
     )
 
 
-def _check_inputs(
-    source: Path,
+def _options(
+    registry: str | Path | None,
+    date: DateLike | None,
     variant: str | Path | None,
     indicators: str | Path | None,
-    pdf: bool,
-    registry: bool = True,
-) -> None:
-    """Raise every problem of the registry (unless ``registry`` is false: a batch reads it
-    when it lists the territories), the indicator file and the variant before any kernel
-    starts, and whether the browser that prints PDFs is there. Missing paths are left to the
-    job builders, which name them."""
-    if (registry or indicators is not None) and source.exists():
-        loaded = load_registry(source)
-        if indicators is not None:
-            with_indicator_file(loaded, Path(indicators))
-    if variant is not None and Path(variant).exists():
-        load_variant(Path(variant))
-    if pdf:
-        check_available()
-
-
-def _path(value: str | Path | None) -> Path | None:
-    return None if value is None else Path(value)
-
-
-def _iso(date: dt.date | str | None) -> str | None:
-    return date.isoformat() if isinstance(date, dt.date) else date
+    others: dict[str, object],
+) -> dict[str, object]:
+    """The options of a report by their command-line names (``--indicateurs`` → indicateurs)."""
+    named = {"registry": registry, "date": date, "variant": variant, "indicateurs": indicators}
+    return {**named, **others}

@@ -1,100 +1,140 @@
-"""Which reports the ``report`` and ``batch`` commands make: templates, territories, parameters.
+"""Which reports the ``report`` and ``batch`` commands make, their parameters checked first.
 
-Batch territories carry their level (``departement:42``, ``region:84``) so that a code shared
-by a department and a region (84: Vaucluse, Auvergne-Rhône-Alpes) is never ambiguous.
+Every parameter is validated here, in the parent, by the template's model
+(:data:`~cpts_analysis.report.inputs.TEMPLATES`) and against the registry, before any kernel
+starts: a bad territory, date, registry or variant costs a fraction of a second and writes
+nothing. Batch territories carry their level (``departement:42``, ``region:84``) so that a code
+shared by a department and a region (84: Vaucluse, Auvergne-Rhône-Alpes) is never ambiguous.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
+from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR
-from cpts_analysis.runner.batch import Job
+from cpts_analysis.report.inputs import TEMPLATES, NotebookInputs, option_key
+from cpts_analysis.runner.errors import ReportInputError
+from cpts_analysis.runner.job import Job
 from cpts_analysis.runner.location import make_slug
-from cpts_analysis.runner.params import ReportInputError
 
 DEFAULT_NOTEBOOK = "comparaison_territoriale"
 DEFAULT_REGISTRY = EXAMPLE_REGISTRY
 PROFILE_NOTEBOOK = "profil_cpts"
-# The template parameter that receives the territory; profiles take a CPTS id.
-TERRITORY_PARAMETER = {PROFILE_NOTEBOOK: "cpts"}
-VARIANT_PARAMETER = "variante"  # templates comparing a rule variant (reforme) declare it
+# Parameters that name a file or folder: passed to the kernel as absolute paths, and hashed as
+# inputs of the report (editing one makes a rerun recompute it).
+PATH_PARAMETERS = ("registre", "variante", "indicateurs")
+
+
+def template(name: str) -> type[NotebookInputs]:
+    """The parameter model of template ``name``."""
+    if name not in TEMPLATES:
+        raise ReportInputError(
+            f"modèle de rapport inconnu « {name} » (disponibles : {', '.join(sorted(TEMPLATES))})"
+        )
+    return TEMPLATES[name]
 
 
 def notebook_path(name: str) -> Path:
-    """Template ``name`` → ``notebooks/<name>.ipynb``, which must exist."""
-    path = NOTEBOOKS_DIR / f"{name}.ipynb"
-    if not path.is_file():
-        available = sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) or ["aucun"]
+    """Template ``name`` → ``notebooks/<name>.ipynb``."""
+    template(name)
+    return NOTEBOOKS_DIR / f"{name}.ipynb"
+
+
+def report_inputs(
+    notebook: str, subject: str | None, options: Mapping[str, object]
+) -> NotebookInputs:
+    """The checked parameters of one report: ``subject`` (a territory or CPTS code; None: the
+    template's default), and command-line ``options`` by name (``registry``, ``date``…; None
+    for an option not given).
+
+    An option the template does not declare, a value its model refuses, or a subject, date,
+    variant or indicator file that the registry and the rules refuse raises
+    :class:`ReportInputError` (a bad command line); a broken registry raises ``InputError``
+    (bad data), each with every problem named.
+    """
+    model = template(notebook)
+    accepted = {option_key(flag): name for flag, name in model.options().items()}
+    given = {key: value for key, value in options.items() if value is not None}
+    if unknown := sorted(set(given) - set(accepted)):
+        flags = ", ".join(f"--{key.replace('_', '-')}" for key in unknown)
+        usable = ", ".join(sorted(model.options())) or "aucune"
         raise ReportInputError(
-            f"modèle de rapport inconnu « {name} » (disponibles : {', '.join(available)})"
+            f"{flags} : option sans objet pour le modèle {notebook} (options de ce modèle : "
+            f"{usable})"
         )
-    return path
+    values: dict[str, object] = {accepted[key]: _plain(value) for key, value in given.items()}
+    if subject is not None:
+        values[model.SUBJECT] = subject
+    values.setdefault("date_reference", dt.date.today().isoformat())
+    for name in PATH_PARAMETERS:
+        if values.get(name):
+            values[name] = str(Path(str(values[name])).expanduser().resolve())
+    try:
+        inputs = model.checked(**values)
+    except InputError as exc:
+        raise ReportInputError(str(exc)) from None
+    check_context(inputs, subject=subject is not None)
+    return inputs
 
 
-def report_job(
-    notebook: str,
-    territory: str,
-    registry: Path,
-    date: str | None,
-    label: str = "",
-    variant: Path | None = None,
-    indicators: Path | None = None,
-) -> Job:
-    """The report of one territory at ``date`` (ISO; None: today); ``variant``: the rule
-    variant a template such as ``reforme`` compares with the rules in force; ``indicators``: a
-    separate indicator file (comparison reports only).
+def check_context(inputs: NotebookInputs, subject: bool = True) -> None:
+    """What the model alone cannot tell: the registry (and the indicator file, the variant)
+    load, rules are in force on the date, and the subject is in the registry."""
+    from cpts_analysis.aci.rules import rules_at
+    from cpts_analysis.aci.variants import load_variant
+    from cpts_analysis.territory.registry import load_registry
+    from cpts_analysis.territory.registry.indicator_file import with_indicator_file
+
+    registry = load_registry(inputs.registry_path)  # bad data: InputError, as it is
+    if indicators := getattr(inputs, "indicateurs", ""):
+        with_indicator_file(registry, Path(indicators))
+    if variant := getattr(inputs, "variante", ""):
+        load_variant(Path(variant))
+    try:
+        rules_at(inputs.date)
+        if subject:
+            inputs.check_registry(registry)
+    except InputError as exc:
+        raise ReportInputError(str(exc)) from None
+
+
+def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
+    """The job of one report of ``notebook`` with checked ``inputs``.
 
     The date is always passed explicitly: reports depend on it (rules in force, late missions),
     so it must be part of what decides whether a rerun can skip a report.
     """
-    if not registry.exists():
-        raise ReportInputError(f"registre introuvable : {registry}")
-    if variant is not None and not variant.exists():
-        raise ReportInputError(f"variante introuvable : {variant}")
-    parameters = {
-        TERRITORY_PARAMETER.get(notebook, "territoire"): territory,
-        "registre": str(registry.resolve()),
-        "date_reference": date or dt.date.today().isoformat(),
-    }
-    if variant is not None:
-        parameters[VARIANT_PARAMETER] = str(variant.resolve())
-    if indicators is not None:
-        parameters["indicateurs"] = str(indicators.resolve())
+    parameters = inputs.model_dump(exclude={"output_dir"})
+    parameters["registre"] = str(inputs.registry_path.resolve())
+    files = [Path(str(parameters[name])) for name in PATH_PARAMETERS if parameters.get(name)]
     return Job(
         notebook=notebook_path(notebook),
         parameters=parameters,
-        slug=make_slug(territory),
-        label=label or territory,
-        inputs=(registry, *(path for path in (variant, indicators) if path is not None)),
+        slug=make_slug(inputs.subject),
+        label=label or inputs.subject,
+        inputs=tuple(files),
     )
 
 
-def batch_jobs(
-    by: str,
-    registry: Path,
-    date: str | None,
-    notebook: str | None = None,
-    variant: Path | None = None,
-    indicators: Path | None = None,
-) -> list[Job]:
-    """One report per territory of the level ``by`` found in ``registry``: by default the
+def batch_jobs(by: str, notebook: str | None, options: Mapping[str, object]) -> list[Job]:
+    """One report per territory of the level ``by`` found in the registry: by default the
     comparison for departments and regions, the profile for CPTS."""
     notebook = notebook or (PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK)
-    if indicators is not None and notebook != DEFAULT_NOTEBOOK:
-        raise ReportInputError("--indicateurs : rapports de comparaison seulement")
+    common = report_inputs(notebook, None, options)
     return [
-        report_job(notebook, code, registry, date, label, variant, indicators)
-        for code, label in territory_codes(by, registry)
+        report_job(notebook, common.model_copy(update={common.SUBJECT: code}), label)
+        for code, label in territory_codes(by, common.registry_path)
     ]
 
 
 def territory_codes(by: str, registry: Path) -> list[tuple[str, str]]:
     """(code, French label) of every territory of level ``by`` the registry touches."""
-    from cpts_analysis.analysis.comparison import resolve_territory
     from cpts_analysis.territory.communes import load_departements
     from cpts_analysis.territory.registry import load_registry
+    from cpts_analysis.territory.resolution import resolve_territory
 
     loaded = load_registry(registry)
     if by == "cpts":
@@ -106,3 +146,12 @@ def territory_codes(by: str, registry: Path) -> list[tuple[str, str]]:
             departements = sorted(set(regions.reindex(departements).dropna()))
         codes = [f"{by}:{code}" for code in departements]
     return [(code, resolve_territory(code, loaded).title) for code in codes]
+
+
+def _plain(value: object) -> object:
+    """A command-line or API value as the models take it: paths and dates as text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value

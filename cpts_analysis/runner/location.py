@@ -10,7 +10,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from cpts_analysis.runner.params import ReportInputError
+from cpts_analysis.runner.errors import ReportInputError
 
 _SLUG = re.compile(r"[a-z0-9_-]+")
 _SEPARATORS = re.compile(r"[\s.,;:'’()]+")
@@ -57,3 +57,8 @@ def default_slug(parameters: dict) -> str:
 def staging_dir(folder: Path) -> Path:
     """Hidden sibling where a run writes until complete; fixed so a killed run's is found again."""
     return folder.with_name(f".{folder.name}.tmp")
+
+
+def report_key(notebook: str | Path, slug: str) -> str:
+    """``<notebook stem>/<slug>``: the report's folder relative to the reports folder."""
+    return f"{Path(notebook).stem}/{slug}"

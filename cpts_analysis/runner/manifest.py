@@ -20,18 +20,13 @@ from typing import Any
 
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.files import write_text_atomic
+from cpts_analysis.runner.errors import ReportInputError
 from cpts_analysis.runner.execute import ReportResult
-from cpts_analysis.runner.params import ReportInputError
 
 MANIFEST_FILE = "manifest.json"
 FORMAT = 1
 REUSABLE = ("ok", "skipped")
 PACKAGE_VERSION = version("cpts-analysis")
-
-
-def report_key(notebook: str | Path, slug: str) -> str:
-    """``<notebook stem>/<slug>``: the report's folder relative to the reports folder."""
-    return f"{Path(notebook).stem}/{slug}"
 
 
 @functools.cache

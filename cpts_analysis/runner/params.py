@@ -14,14 +14,10 @@ from typing import Any
 
 import papermill
 
-from cpts_analysis.core.errors import CptsError
+from cpts_analysis.runner.errors import ReportInputError
 
 OUTPUT_DIR = "output_dir"
 """Parameter every template declares; the runner sets it to the folder receiving sidecars."""
-
-
-class ReportInputError(CptsError):
-    """A report cannot be started as asked (bad parameter, folder name, template)."""
 
 
 def template_parameters(notebook: Path) -> list[str]:

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.files import atomic_path
+from cpts_analysis.runner.errors import PdfUnavailable
 
 REPORT_PDF = "report.pdf"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -51,10 +51,6 @@ INSTALL_HINT = (
     "installez le paquet Debian chromium (apt-get install chromium) "
     "ou le navigateur de Playwright (playwright install chromium)"
 )
-
-
-class PdfUnavailable(CptsError):
-    """A PDF was asked for, but Playwright or Chromium is missing."""
 
 
 def write_pdf(html: Path, pdf: Path) -> None:

@@ -8,13 +8,12 @@ rule (the ARS PACA only expected plans "by 2024").
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
 from cpts_analysis.aci.missions import catalogue, deadlines
 from cpts_analysis.aci.rules import rule_sets, rules_at
+from cpts_analysis.core.types import DateLike
 
 STATE_LABELS = {
     "en_cours": "en cours",
@@ -25,9 +24,7 @@ STATE_LABELS = {
 }
 
 
-def deployment_status(
-    cpts: pd.DataFrame, missions: pd.DataFrame, date: dt.date | str
-) -> pd.DataFrame:
+def deployment_status(cpts: pd.DataFrame, missions: pd.DataFrame, date: DateLike) -> pd.DataFrame:
     """One row per signed CPTS and mission in force on ``date``: its start, deadline and state.
 
     ``cpts``: ``cpts_id``, ``date_signature``; ``missions``: ``cpts_id``, ``mission``,

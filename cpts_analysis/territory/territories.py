@@ -15,13 +15,12 @@ halves up.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import shapely
 
 from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.communes import (
     load_communes,
     load_departements,
@@ -99,7 +98,7 @@ def member_units(memberships: pd.DataFrame, populations: pd.Series | None = None
 def cpts_summary(
     cpts: pd.DataFrame,
     memberships: pd.DataFrame,
-    date: dt.date | str | None = None,
+    date: DateLike | None = None,
     populations: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per CPTS: population (Σ part × population, rounded once), communes (a shared one

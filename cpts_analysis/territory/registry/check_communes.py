@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cpts_analysis.core.frames import isin
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.registry.check_parts import explicit_part_codes
 from cpts_analysis.territory.registry.context import CheckContext
@@ -19,7 +20,7 @@ class CommuneChecks(CheckContext):
         frame = self.frames["communes"]
         code = frame["code_commune"]
         reference = load_communes().set_index("code")
-        known = code.isin(reference.index)
+        known = isin(code, reference.index)
         self.report(
             "communes",
             frame[(code != "") & ~known],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cpts_analysis.core.frames import isin
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.indicators import AGGREGATIONS, SHIPPED_CATALOGUE
 from cpts_analysis.territory.registry.context import CheckContext
@@ -34,7 +35,7 @@ class IndicatorChecks(CheckContext):
         code = frame["code_commune"]
         self.report(
             "indicateurs",
-            frame[(code != "") & ~code.isin(load_communes()["code"])],
+            frame[(code != "") & ~isin(code, load_communes()["code"])],
             "code_commune",
             "code commune inconnu",
             lambda r: (

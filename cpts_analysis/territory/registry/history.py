@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from cpts_analysis.core.errors import Problem
+from cpts_analysis.core.frames import isin
 from cpts_analysis.territory.communes import load_commune_history, load_communes
 from cpts_analysis.territory.registry.tables import LINE, MAX_PER_RULE
 
@@ -26,7 +27,7 @@ def former_codes() -> pd.DataFrame:
     """History rows whose code is no longer current, indexed by that code, with both names."""
     communes = load_communes().set_index("code")
     history = load_commune_history()
-    history = history[~history["code_ancien"].isin(communes.index)]
+    history = history[~isin(history["code_ancien"], communes.index)]
     return history.assign(nom=history["code"].map(communes["nom"])).set_index("code_ancien")
 
 
@@ -74,7 +75,7 @@ def map_former_codes(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, lis
         return frame, []
     former = former_codes()
     code = frame["code_commune"]
-    mapped = code.isin(former.index)
+    mapped = isin(code, former.index)
     if not mapped.any():
         return frame, []
     problems = capped(
