@@ -29,6 +29,7 @@ SCHEDULE_COLUMNS = [
     "cpts_id",
     "date",
     "contract_year",
+    "renewal",
     "mission",
     "component",
     "label",
@@ -88,7 +89,16 @@ def payment_schedule(
     advance = np.where(split, round_cents(lines["amount"] * np.nan_to_num(advance_rate)), 0.0)
     whole_at_start = fonctionnement & ~missions_running
 
-    common = ["cpts_id", "contract_year", "mission", "component", "label", "rule_set", "status"]
+    common = [
+        "cpts_id",
+        "contract_year",
+        "renewal",
+        "mission",
+        "component",
+        "label",
+        "rule_set",
+        "status",
+    ]
     payments = pd.concat(
         [
             lines.loc[split, common].assign(

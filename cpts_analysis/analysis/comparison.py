@@ -25,6 +25,7 @@ from cpts_analysis.territory.territories import (
     cpts_summary,
     overlaps,
     shared_communes,
+    territory_units,
     white_zones,
 )
 
@@ -121,6 +122,7 @@ class Comparison:
     overlaps: pd.DataFrame
     uncertain: pd.DataFrame  # amounts used whose status is not "confirmed"
     shared: pd.DataFrame  # communes split between CPTS by parts, one row per commune and CPTS
+    neighbours: pd.DataFrame  # CPTS of other departments covering communes of the territory
 
     def headline(self) -> dict[str, float | int | str]:
         """Key figures (also the report's JSON sidecar)."""
@@ -150,6 +152,29 @@ class Comparison:
             ),
             "montants_non_confirmes": len(self.uncertain),
         }
+
+
+_NO_NEIGHBOURS = pd.DataFrame(columns=["cpts_id", "nom", "departement", "communes", "noms"])
+
+
+def neighbours(registry: Registry, attached: pd.DataFrame, scope: list[str]) -> pd.DataFrame:
+    """The CPTS attached elsewhere that cover communes of the departments ``scope``: one row
+    per CPTS with the number and the names of those communes (counted in coverage)."""
+    outside = registry.communes[~registry.communes["cpts_id"].isin(attached["cpts_id"])]
+    units = territory_units(outside["code_commune"]).set_index("code")
+    local = outside.assign(
+        dep=outside["code_commune"].map(units["dep"]),
+        nom_commune=outside["code_commune"].map(units["nom"]),
+    )
+    local = local[local["dep"].isin(scope)]
+    if local.empty:
+        return _NO_NEIGHBOURS
+    grouped = local.groupby("cpts_id").agg(
+        communes=("code_commune", "nunique"),
+        noms=("nom_commune", lambda n: ", ".join(sorted(set(n)))),
+    )
+    names = registry.cpts.set_index("cpts_id")[["nom", "departement"]]
+    return grouped.join(names).reset_index()[["cpts_id", "nom", "departement", "communes", "noms"]]
 
 
 def compare_territory(
@@ -203,9 +228,10 @@ def compare_territory(
     )
 
     scope = list(where.departements)
-    cover = coverage(
-        registry.communes[registry.communes["cpts_id"].isin(cpts["cpts_id"])], codes=scope
-    )
+    # Coverage is by commune: a CPTS attached to another department covers its communes here
+    # too, so that a territory gets one figure everywhere (a single CPTS: its own communes).
+    covering = memberships if where.level == "cpts" else registry.communes
+    cover = coverage(covering, codes=scope)
     uncertain = (
         current[current["status"] != "confirmed"]
         .groupby(["mission", "component", "label", "tier", "status", "source"], as_index=False)
@@ -222,7 +248,8 @@ def compare_territory(
         schedule=schedule,
         deployment=deployment,
         coverage=cover,
-        white_zones=white_zones(memberships, "departement", scope),
+        white_zones=white_zones(covering, "departement", scope),
+        neighbours=neighbours(registry, cpts, scope) if where.level != "cpts" else _NO_NEIGHBOURS,
         overlaps=overlaps(memberships),
         uncertain=uncertain,
         shared=shared_communes(memberships),

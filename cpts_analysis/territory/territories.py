@@ -130,10 +130,13 @@ def coverage(
 ) -> pd.DataFrame:
     """Per department (or region): inhabitants and communes covered by at least one CPTS.
 
-    A shared commune counts once, for the share of it its CPTS cover together
-    (``population_couverte`` is rounded per department); ``communes_couvertes`` counts the
-    communes with any covered share. ``codes`` limits the output; by default the departments
-    (regions) the registry touches.
+    Coverage is by commune, whatever department the CPTS is attached to: a commune of the Ain
+    in a CPTS of the Rhône counts for the Ain, so pass every membership of the registry. A
+    shared commune counts once, for the share of it its CPTS cover together
+    (``population_couverte`` is rounded once per department, and a region's is the sum of its
+    departments', so that departments always add up to their region). ``communes_couvertes``
+    counts the communes with any covered share. ``codes`` limits the output; by default the
+    departments (regions) the registry touches.
 
     Examples:
         >>> import cpts_analysis as cpts
@@ -149,22 +152,23 @@ def coverage(
     if codes is None:
         codes = sorted(units.loc[covered, column].unique())
     scope = units[units[column].isin(codes)]
-    in_scope = covered[scope.index]
-    table = (
+    per_departement = (
         scope.assign(
             population_couverte=scope["population"].astype("float64") * share[scope.index],
-            couverte=in_scope,
+            couverte=covered[scope.index],
         )
-        .groupby(column)
+        .groupby(["dep", "reg"])
         .agg(
             population=("population", "sum"),
             population_couverte=("population_couverte", "sum"),
             communes=("code", "size"),
             communes_couvertes=("couverte", "sum"),
         )
-        .reindex(codes, fill_value=0)
     )
-    table["population_couverte"] = round_population(table["population_couverte"])
+    per_departement["population_couverte"] = round_population(
+        per_departement["population_couverte"]
+    )
+    table = per_departement.groupby(level=column).sum().reindex(codes, fill_value=0)
     table["taux"] = (table["population_couverte"] / table["population"].replace(0, np.nan)).fillna(
         0.0
     )

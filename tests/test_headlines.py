@@ -1,0 +1,46 @@
+"""Every shipped template gives the headline figures recorded in ``tests/fixtures/headlines``.
+
+The references were produced by the templates before the runner/report split and the move to
+one declaration per parameter: refactorings of the layout must not move a figure. A change of
+a figure is a change of result: regenerate the reference on purpose and say why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cpts_analysis.report.inputs import TEMPLATES
+from cpts_analysis.runner.batch import run_batch
+from cpts_analysis.runner.jobs import report_inputs, report_job
+
+pytestmark = pytest.mark.slow
+
+TESTS = Path(__file__).parent
+GOLDEN_PARAMETERS = json.loads((TESTS / "notebooks" / "goldens.json").read_text("utf-8"))
+REFERENCES = TESTS / "fixtures" / "headlines"
+
+
+@pytest.fixture(scope="module")
+def headlines(tmp_path_factory):
+    jobs = []
+    for name, model in TEMPLATES.items():
+        parameters = dict(GOLDEN_PARAMETERS[name])
+        subject = parameters.pop(model.SUBJECT)
+        inputs = report_inputs(name, subject, {"date": parameters.pop("date_reference")})
+        assert not parameters, f"{name}: golden parameters not covered: {parameters}"
+        jobs.append(report_job(name, inputs))
+    batch = run_batch(jobs, tmp_path_factory.mktemp("headlines"), workers=2, timeout=600)
+    assert not batch.any_failed, [str(result.error) for result in batch.failed]
+    return {
+        result.notebook.stem: json.loads(result.outputs["headline"].read_text("utf-8"))["headline"]
+        for result in batch.results
+    }
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_headline_is_unchanged(headlines, name):
+    expected = json.loads((REFERENCES / f"{name}.json").read_text("utf-8"))
+    assert headlines[name] == expected
