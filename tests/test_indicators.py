@@ -240,4 +240,4 @@ def test_batch_of_profiles_refuses_indicator_file(capsys, tmp_path):
     book = tmp_path / "i.xlsx"
     argv = ["batch", "--by", "cpts", "--indicateurs", str(book), "--out", str(tmp_path / "o")]
     assert main(argv) == 2
-    assert "--indicateurs : rapports de comparaison seulement" in capsys.readouterr().err
+    assert "--indicateurs : option sans objet pour le modèle profil_cpts" in capsys.readouterr().err

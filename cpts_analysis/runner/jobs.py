@@ -107,8 +107,11 @@ def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
     The date is always passed explicitly: reports depend on it (rules in force, late missions),
     so it must be part of what decides whether a rerun can skip a report.
     """
-    parameters = inputs.model_dump(exclude={"output_dir"})
+    # What the caller set; the template's own defaults need no injecting (nor a line in the
+    # report's header). The registry and the date are always explicit.
+    parameters = inputs.model_dump(exclude={"output_dir"}, exclude_defaults=True)
     parameters["registre"] = str(inputs.registry_path.resolve())
+    parameters["date_reference"] = inputs.date_reference
     files = [Path(str(parameters[name])) for name in PATH_PARAMETERS if parameters.get(name)]
     return Job(
         notebook=notebook_path(notebook),
