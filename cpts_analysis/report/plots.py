@@ -20,10 +20,10 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
 from cpts_analysis.report.deployment_grid import deployment_grid, grid_columns
-from cpts_analysis.report.tables import group_label
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))

@@ -12,9 +12,11 @@ from IPython.display import HTML
 from matplotlib.colors import CenteredNorm
 from matplotlib.figure import Figure
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.reform import Reform
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
+from cpts_analysis.core.vocabulary import status_label
 from cpts_analysis.report.content import DATA_VINTAGES
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.maps import frame_map, layer
@@ -24,9 +26,7 @@ from cpts_analysis.report.tables import (
     amount_cell,
     cents_cell,
     formatted,
-    group_label,
     number_cell,
-    status_label,
 )
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
@@ -63,17 +63,17 @@ def winners_losers(result: Reform) -> pd.DataFrame:
     moved = result.cpts[result.cpts["delta"] != 0].sort_values(
         ["delta", "cpts_id"], ascending=[False, True], ignore_index=True
     )
-    moved = moved.assign(rang=range(1, len(moved) + 1))
+    moved = moved.assign(rang=range(1, len(moved) + 1)).rename(columns={"nom": "cpts"})
     return formatted(
         moved,
         {
-            "rang": ("Rang", str),
-            "nom": ("CPTS", None),
-            "tier": ("Taille", str),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "delta": ("Écart", amount_cell),
-            "part_variante": ("Part de l'année sous la variante", format_percent),
+            "rang": str,
+            "cpts": None,
+            "tier": str,
+            "current": amount_cell,
+            "variant": amount_cell,
+            "delta": amount_cell,
+            "part_variante": format_percent,
         },
     )
 
@@ -106,13 +106,13 @@ def tier_table(result: Reform) -> pd.DataFrame:
     return formatted(
         result.by_tier(),
         {
-            "tier": ("Taille", str),
-            "cpts": ("CPTS", str),
-            "population": ("Population", number_cell),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "delta": ("Écart", amount_cell),
-            "delta_par_habitant": ("Écart par habitant", cents_cell),
+            "tier": str,
+            "cpts": str,
+            "population": number_cell,
+            "current": amount_cell,
+            "variant": amount_cell,
+            "delta": amount_cell,
+            "delta_par_habitant": cents_cell,
         },
     )
 
@@ -120,12 +120,7 @@ def tier_table(result: Reform) -> pd.DataFrame:
 def years_table(result: Reform) -> pd.DataFrame:
     return formatted(
         result.years,
-        {
-            "annee": ("Année civile", str),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "delta": ("Écart", amount_cell),
-        },
+        {"annee": str, "current": amount_cell, "variant": amount_cell, "delta": amount_cell},
     )
 
 
@@ -133,20 +128,20 @@ def changes_table(result: Reform) -> pd.DataFrame:
     """Every amount the variant changes, with the variant's source and status."""
     table = result.changes.assign(
         mission=result.changes["group"].map(group_label),
-        statut=result.changes["status"].map(status_label),
+        status=result.changes["status"].map(status_label),
     )
     return formatted(
         table,
         {
-            "rule_set_label": ("Jeu de règles", None),
-            "from": ("À partir du", format_date),
-            "mission": ("Mission", None),
-            "label": ("Composante", None),
-            "tier": ("Taille", str),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "statut": ("Statut", None),
-            "source": ("Source", None),
+            "rule_set_label": None,
+            "from": format_date,
+            "mission": None,
+            "label": None,
+            "tier": str,
+            "current": amount_cell,
+            "variant": amount_cell,
+            "status": None,
+            "source": None,
         },
     )
 
@@ -226,7 +221,6 @@ def reform_sidecars(result: Reform, inputs: NotebookInputs) -> None:
             "title": f"Coût d'une variante des règles — {result.territory.title}",
             "rule_set": " / ".join(r.describe_period() for r in rule_sets(result.variant.tree)),
             "data_vintages": DATA_VINTAGES,
-            "parameter_labels": {"variante": "Variante des règles"},
             "parameters": inputs.model_dump(),
         },
     )

@@ -16,14 +16,6 @@ import pandas as pd
 from cpts_analysis.aci.missions import catalogue, deadlines
 from cpts_analysis.aci.rules import rule_sets, rules_at
 
-STATE_LABELS = {
-    "en_cours": "en cours",
-    "demarree_en_retard": "démarrée en retard",
-    "en_retard": "en retard (non démarrée)",
-    "a_venir": "à venir",
-    "optionnelle": "optionnelle non retenue",
-}
-
 
 def deployment_status(
     cpts: pd.DataFrame, missions: pd.DataFrame, date: dt.date | str
