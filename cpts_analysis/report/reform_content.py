@@ -16,8 +16,8 @@ from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.reform import Reform
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
-from cpts_analysis.core.vocabulary import status_label
-from cpts_analysis.report.content import DATA_VINTAGES
+from cpts_analysis.core.vocabulary import header, headline_label, status_label
+from cpts_analysis.report.content import DATA_VINTAGES, indicator_rows
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.maps import frame_map, layer
 from cpts_analysis.report.plots import EUROS, new_figure
@@ -42,20 +42,28 @@ def headline_table(result: Reform) -> pd.DataFrame:
     delta = result.variant_total - result.current
     share = delta / result.current if result.current else float("nan")
     gains, losses = int((result.cpts["delta"] > 0).sum()), int((result.cpts["delta"] < 0).sum())
-    rows = {
-        "Territoire": result.territory.title,
-        "Année de contrat en cours le": format_date(result.date),
-        "Variante": f"{result.variant.description} ({result.variant.label})",
-        "Financement selon les règles en vigueur": format_euros(result.current),
-        "Financement selon la variante": format_euros(result.variant_total),
-        "Écart (coût de la variante)": f"{format_euros(delta)} ({format_percent(share)})",
-        "CPTS gagnantes / perdantes / sans écart": (
-            f"{gains} / {losses} / {len(result.cpts) - gains - losses}"
-        ),
-        "CPTS dont l'écart est au prorata": str(int((result.prorated["delta"] != 0).sum())),
-        "Valeurs modifiées par la variante": str(len(result.changes)),
-    }
-    return pd.DataFrame({"Valeur": rows}).rename_axis("Indicateur")
+    return indicator_rows(
+        [
+            (headline_label("territoire"), result.territory.title),
+            ("Année de contrat en cours le", format_date(result.date)),
+            (
+                headline_label("variante"),
+                f"{result.variant.description} ({result.variant.label})",
+            ),
+            (headline_label("total_en_vigueur"), format_euros(result.current)),
+            (headline_label("total_variante"), format_euros(result.variant_total)),
+            (headline_label("ecart"), f"{format_euros(delta)} ({format_percent(share)})"),
+            (
+                "CPTS gagnantes / perdantes / sans écart",
+                f"{gains} / {losses} / {len(result.cpts) - gains - losses}",
+            ),
+            (
+                headline_label("cpts_au_prorata"),
+                str(int((result.prorated["delta"] != 0).sum())),
+            ),
+            (headline_label("valeurs_modifiees"), str(len(result.changes))),
+        ]
+    )
 
 
 def winners_losers(result: Reform) -> pd.DataFrame:
@@ -126,21 +134,17 @@ def years_table(result: Reform) -> pd.DataFrame:
 
 def changes_table(result: Reform) -> pd.DataFrame:
     """Every amount the variant changes, with the variant's source and status."""
-    table = result.changes.assign(
-        mission=result.changes["group"].map(group_label),
-        status=result.changes["status"].map(status_label),
-    )
     return formatted(
-        table,
+        result.changes,
         {
             "rule_set_label": None,
             "from": format_date,
-            "mission": None,
+            "group": group_label,
             "label": None,
             "tier": str,
             "current": amount_cell,
             "variant": amount_cell,
-            "status": None,
+            "status": status_label,
             "source": None,
         },
     )
@@ -212,7 +216,7 @@ def reform_sidecars(result: Reform, inputs: NotebookInputs) -> None:
         inputs.output_dir,
         headline=result.headline(),
         tables={
-            "CPTS": result.cpts,
+            header("cpts"): result.cpts,
             "Par taille": result.by_tier(),
             "Par annee civile": result.years,
             "Valeurs modifiees": result.changes,
