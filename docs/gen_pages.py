@@ -14,8 +14,8 @@ import cpts_analysis
 from cpts_analysis.aci.sources import parameter_sources
 from cpts_analysis.cli import build_parser
 from cpts_analysis.core.formatting import format_date, format_number
+from cpts_analysis.core.vocabulary import status_label
 from cpts_analysis.report.inputs import TEMPLATES
-from cpts_analysis.report.tables import status_label
 
 
 def _cell(value: object) -> str:

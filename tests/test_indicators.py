@@ -207,6 +207,8 @@ def test_report_with_separate_indicator_file(tmp_path):
     """A real comparison report: the file's indicator is in the HTML and the workbook."""
     from openpyxl import load_workbook
 
+    from cpts_analysis.core.vocabulary import HEADERS
+
     folder = tmp_path / "indicateurs"
     folder.mkdir()
     _write_indicators(folder, _loire_values())
@@ -219,7 +221,7 @@ def test_report_with_separate_indicator_file(tmp_path):
     book = load_workbook(report / "tables.xlsx", read_only=True)
     assert {"Budget annuel", "Indicateurs"} <= set(book.sheetnames)
     rows = list(book["Indicateurs"].iter_rows(values_only=True))
-    assert rows[0][:2] == ("cpts_id", "indicateur")
+    assert rows[0][:2] == (HEADERS["cpts_id"], HEADERS["indicateur"])
     assert {row[1] for row in rows[1:]} == {"densite", "surface", "medecins"}
 
 

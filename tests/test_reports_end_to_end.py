@@ -115,6 +115,25 @@ def test_reform_headline_matches_package(reports, registry):
     assert sheets == ["CPTS", "Par taille", "Par annee civile", "Valeurs modifiees"]
 
 
+def test_workbooks_and_index_speak_french(reports):
+    """No English column name reaches a workbook; the index titles headline figures in French."""
+    from openpyxl import load_workbook
+
+    from cpts_analysis.core.vocabulary import HEADERS, HEADLINE
+
+    for result in reports.values():
+        book = load_workbook(result.outputs["tables"], read_only=True)
+        for sheet in book.worksheets:
+            headers = next(sheet.iter_rows(max_row=1, values_only=True))
+            assert not set(headers) & set(HEADERS), (result.slug, sheet.title, headers)
+        assert set(_headline(result)) <= set(HEADLINE), result.slug
+    index = (
+        Path(next(iter(reports.values())).outputs["html"]).parents[2] / "index.html"
+    ).read_text(encoding="utf-8")
+    assert f"<th>{HEADLINE['taux_couverture']}</th>" in index
+    assert "<th>taux_couverture</th>" not in index
+
+
 def test_html_is_french_self_contained_and_escaped(reports):
     html = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"]).read_text(
         encoding="utf-8"

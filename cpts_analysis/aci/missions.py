@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
+from cpts_analysis.core.vocabulary import GROUPS
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,10 @@ def deadlines(
 def mission_order(tree: ParameterTree | None = None) -> list[str]:
     """Display order: the catalogue's (socle missions first)."""
     return list(catalogue(tree))
+
+
+def group_label(group: str) -> str:
+    """French name of an amount group: a mission's short label, or a group of the vocabulary
+    (``fonctionnement``…); an unknown group is shown as is."""
+    missions = catalogue()
+    return missions[group].short_label if group in missions else GROUPS.get(group, group)

@@ -38,7 +38,6 @@ SCHEDULE_COLUMNS = [
     "rule_set",
     "status",
 ]
-KIND_LABELS = {"full": "versement intégral", "advance": "avance", "balance": "solde"}
 
 
 def payment_schedule(

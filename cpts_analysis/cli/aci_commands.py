@@ -10,14 +10,8 @@ import pandas as pd
 from cpts_analysis.cli.arguments import Parser, emit, iso_date, mission_start, population, rate
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.formatting import format_date
-from cpts_analysis.report.tables import (
-    TIER_COLUMNS,
-    annex_table,
-    euro_cell,
-    group_label,
-    render_text,
-    status_label,
-)
+from cpts_analysis.core.vocabulary import PAYMENT_KINDS, TOTAL, header, status_label, to_french
+from cpts_analysis.report.tables import TIER_COLUMNS, annex_table, euro_cell, render_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -198,20 +192,24 @@ def cmd_funding(args: argparse.Namespace) -> int:
     }
 
     def text() -> str:
-        shown = pd.DataFrame(
-            {
-                "Mission": year["mission"].map(group_label),
-                "Composante": year["label"],
-                "Montant": year["amount"],
-                "Statut": year["status"].map(status_label),
-            }
+        from cpts_analysis.aci.missions import group_label
+
+        shown = to_french(
+            pd.DataFrame(
+                {
+                    "mission": year["mission"].map(group_label),
+                    "component": year["label"],
+                    "amount": year["amount"],
+                    "status": year["status"].map(status_label),
+                }
+            )
         )
-        shown.loc[len(shown)] = ["Total", "", total, ""]
+        shown.loc[len(shown)] = [TOTAL, "", total, ""]
         head = (
             f"{args.population} habitants → taille {payload['tier']} ; règles "
             f"« {payload['rule_set']} » ; année de contrat {args.contract_year}"
         )
-        return head + "\n\n" + render_text(shown, {"Montant": euro_cell})
+        return head + "\n\n" + render_text(shown, {header("amount"): euro_cell})
 
     emit(lines, payload, args.format, text)
     return 0
@@ -219,7 +217,8 @@ def cmd_funding(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from cpts_analysis.aci.funding import compute_funding, round_cents
-    from cpts_analysis.aci.schedule import KIND_LABELS, payment_schedule
+    from cpts_analysis.aci.missions import group_label
+    from cpts_analysis.aci.schedule import payment_schedule
 
     signed = pd.Timestamp(args.signed)
     missions = pd.DataFrame(args.mission or [], columns=["mission", "start"]).assign(cpts_id="cpts")
@@ -255,18 +254,20 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     payload = {"payments": table.to_dict(orient="records"), "total": total}
 
     def text() -> str:
-        shown = pd.DataFrame(
-            {
-                "Date": payments["date"].map(format_date),
-                "Année": payments["contract_year"],
-                "Mission": payments["mission"].map(group_label),
-                "Composante": payments["label"],
-                "Versement": payments["kind"].map(KIND_LABELS),
-                "Montant": payments["amount"],
-            }
+        shown = to_french(
+            pd.DataFrame(
+                {
+                    "date": payments["date"].map(format_date),
+                    "contract_year": payments["contract_year"],
+                    "mission": payments["mission"].map(group_label),
+                    "component": payments["label"],
+                    "kind": payments["kind"].map(PAYMENT_KINDS),
+                    "amount": payments["amount"],
+                }
+            )
         )
-        shown.loc[len(shown)] = ["Total", "", "", "", "", total]
-        return render_text(shown, {"Montant": euro_cell})
+        shown.loc[len(shown)] = [TOTAL, "", "", "", "", total]
+        return render_text(shown, {header("amount"): euro_cell})
 
     emit(table, payload, args.format, text)
     return 0

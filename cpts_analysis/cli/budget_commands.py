@@ -58,7 +58,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_budget(args: argparse.Namespace) -> int:
     from cpts_analysis.analysis.budget import territory_budget
     from cpts_analysis.core.paths import EXAMPLE_REGISTRY
-    from cpts_analysis.report.budget_content import amount_columns, budget_display
+    from cpts_analysis.core.vocabulary import header, to_french
+    from cpts_analysis.report.budget_content import amount_columns, budget_frame, budget_labels
     from cpts_analysis.report.tables import euro_cell, render_text
     from cpts_analysis.territory.registry import load_registry
     from cpts_analysis.territory.resolution import resolve_territory
@@ -80,9 +81,10 @@ def cmd_budget(args: argparse.Namespace) -> int:
         )
         if lines.empty:
             return head + "\n\nAucun versement (aucune CPTS signée dans la période)."
-        shown = budget_display(lines)
-        formats = dict.fromkeys(amount_columns(shown), euro_cell)
-        return head + "\n\n" + render_text(shown, formats)
+        shown = budget_frame(lines)
+        labels = budget_labels(shown)
+        formats = {header(column, labels): euro_cell for column in amount_columns(shown)}
+        return head + "\n\n" + render_text(to_french(shown, labels), formats)
 
     emit(lines, budget.payload(args.territory), args.format, text)
     return 0

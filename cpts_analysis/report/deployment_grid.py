@@ -10,14 +10,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cpts_analysis.report.tables import group_label, sort_key
+from cpts_analysis.aci.missions import group_label
+from cpts_analysis.core.vocabulary import DEPLOYMENT_STATES
+from cpts_analysis.report.tables import sort_key
 
 GRID_ROWS = 36  # CPTS per column of the grid, so that 70+ CPTS fit on one screen
 GRID_STATES = {  # deployment state → (legend label, colour, mark for black-and-white prints)
-    "en_cours": ("démarrée dans les délais", "#74c476", ""),
-    "demarree_en_retard": ("démarrée en retard", "#fd8d3c", "!"),
-    "en_retard": ("non démarrée, délai dépassé", "#de2d26", "✕"),
-    "a_venir": ("pas encore due", "#e0e0e0", ""),
+    "en_cours": (DEPLOYMENT_STATES["en_cours"], "#74c476", ""),
+    "demarree_en_retard": (DEPLOYMENT_STATES["demarree_en_retard"], "#fd8d3c", "!"),
+    "en_retard": (DEPLOYMENT_STATES["en_retard"], "#de2d26", "✕"),
+    "a_venir": (DEPLOYMENT_STATES["a_venir"], "#e0e0e0", ""),
 }
 
 

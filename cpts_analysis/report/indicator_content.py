@@ -6,7 +6,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from cpts_analysis.analysis.indicators import Indicators
-from cpts_analysis.core.formatting import format_number
+from cpts_analysis.core.formatting import MISSING, format_number
+from cpts_analysis.core.vocabulary import header
 from cpts_analysis.report import maps, plots
 from cpts_analysis.report.tables import formatted
 
@@ -25,12 +26,7 @@ def heading(row: pd.Series) -> str:
 def catalogue_table(indicators: Indicators) -> pd.DataFrame:
     return formatted(
         indicators.catalogue,
-        {
-            "libelle": ("Indicateur", None),
-            "unite": ("Unité", None),
-            "agregation": ("Calcul par CPTS", None),
-            "source": ("Source", None),
-        },
+        {"libelle": None, "unite": None, "agregation": None, "source": None},
     )
 
 
@@ -43,10 +39,10 @@ def indicator_table(indicators: Indicators, names: pd.Series) -> pd.DataFrame:
     shown = pd.DataFrame(index=wide.index)
     for row in indicators.catalogue.to_dict("records"):
         column = row["indicateur"]
-        text = wide[column].map(lambda v: "–" if pd.isna(v) else indicator_value(v))
+        text = wide[column].map(lambda v: MISSING if pd.isna(v) else indicator_value(v))
         shown[heading(pd.Series(row))] = text.where(~marks[column], text + PARTIAL_MARK)
     shown.index = shown.index.map(lambda c: names.get(c, c))
-    return shown.rename_axis("CPTS").sort_index()
+    return shown.rename_axis(header("cpts")).sort_index()
 
 
 def indicator_sections(indicators: Indicators, names: pd.Series, layers: dict) -> None:

@@ -20,10 +20,11 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.tiers import TierBounds
 from cpts_analysis.core.formatting import format_euros, format_number, format_percent
+from cpts_analysis.core.vocabulary import TIER, header
 from cpts_analysis.report.deployment_grid import deployment_grid, grid_columns
-from cpts_analysis.report.tables import group_label
 
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))
@@ -210,7 +211,7 @@ def euros_per_inhabitant(cpts: pd.DataFrame, bounds: TierBounds) -> Figure:
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_number(v, 1)} €"))
     axes.set_xlabel("Population couverte (échelle logarithmique)")
     axes.set_ylabel("€ par habitant et par an")
-    figure.colorbar(scatter, ax=axes, label="Taille", ticks=[1, 2, 3, 4])
+    figure.colorbar(scatter, ax=axes, label=TIER, ticks=[1, 2, 3, 4])
     axes.set_title("Financement par habitant selon la population et les seuils de taille")
     return figure
 
@@ -305,7 +306,7 @@ def yearly_by_mission(funding: pd.DataFrame, order: list[str]) -> Figure:
     figure, axes = new_figure(10, 4.5)
     _stacked_bars(axes, table.index.astype(str), table, mission_colours(order), horizontal=False)
     axes.yaxis.set_major_formatter(EUROS)
-    axes.set_xlabel("Année de contrat")
+    axes.set_xlabel(header("contract_year"))
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
     axes.set_title("Enveloppe par année de contrat et par mission")
     return figure

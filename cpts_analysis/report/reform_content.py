@@ -12,10 +12,12 @@ from IPython.display import HTML
 from matplotlib.colors import CenteredNorm
 from matplotlib.figure import Figure
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.reform import Reform
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
-from cpts_analysis.report.content import DATA_VINTAGES
+from cpts_analysis.core.vocabulary import header, headline_label, status_label
+from cpts_analysis.report.content import DATA_VINTAGES, indicator_rows
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.maps import frame_map, layer
 from cpts_analysis.report.plots import EUROS, new_figure
@@ -24,9 +26,7 @@ from cpts_analysis.report.tables import (
     amount_cell,
     cents_cell,
     formatted,
-    group_label,
     number_cell,
-    status_label,
 )
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
@@ -42,20 +42,28 @@ def headline_table(result: Reform) -> pd.DataFrame:
     delta = result.variant_total - result.current
     share = delta / result.current if result.current else float("nan")
     gains, losses = int((result.cpts["delta"] > 0).sum()), int((result.cpts["delta"] < 0).sum())
-    rows = {
-        "Territoire": result.territory.title,
-        "Année de contrat en cours le": format_date(result.date),
-        "Variante": f"{result.variant.description} ({result.variant.label})",
-        "Financement selon les règles en vigueur": format_euros(result.current),
-        "Financement selon la variante": format_euros(result.variant_total),
-        "Écart (coût de la variante)": f"{format_euros(delta)} ({format_percent(share)})",
-        "CPTS gagnantes / perdantes / sans écart": (
-            f"{gains} / {losses} / {len(result.cpts) - gains - losses}"
-        ),
-        "CPTS dont l'écart est au prorata": str(int((result.prorated["delta"] != 0).sum())),
-        "Valeurs modifiées par la variante": str(len(result.changes)),
-    }
-    return pd.DataFrame({"Valeur": rows}).rename_axis("Indicateur")
+    return indicator_rows(
+        [
+            (headline_label("territoire"), result.territory.title),
+            ("Année de contrat en cours le", format_date(result.date)),
+            (
+                headline_label("variante"),
+                f"{result.variant.description} ({result.variant.label})",
+            ),
+            (headline_label("total_en_vigueur"), format_euros(result.current)),
+            (headline_label("total_variante"), format_euros(result.variant_total)),
+            (headline_label("ecart"), f"{format_euros(delta)} ({format_percent(share)})"),
+            (
+                "CPTS gagnantes / perdantes / sans écart",
+                f"{gains} / {losses} / {len(result.cpts) - gains - losses}",
+            ),
+            (
+                headline_label("cpts_au_prorata"),
+                str(int((result.prorated["delta"] != 0).sum())),
+            ),
+            (headline_label("valeurs_modifiees"), str(len(result.changes))),
+        ]
+    )
 
 
 def winners_losers(result: Reform) -> pd.DataFrame:
@@ -63,17 +71,17 @@ def winners_losers(result: Reform) -> pd.DataFrame:
     moved = result.cpts[result.cpts["delta"] != 0].sort_values(
         ["delta", "cpts_id"], ascending=[False, True], ignore_index=True
     )
-    moved = moved.assign(rang=range(1, len(moved) + 1))
+    moved = moved.assign(rang=range(1, len(moved) + 1)).rename(columns={"nom": "cpts"})
     return formatted(
         moved,
         {
-            "rang": ("Rang", str),
-            "nom": ("CPTS", None),
-            "tier": ("Taille", str),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "delta": ("Écart", amount_cell),
-            "part_variante": ("Part de l'année sous la variante", format_percent),
+            "rang": str,
+            "cpts": None,
+            "tier": str,
+            "current": amount_cell,
+            "variant": amount_cell,
+            "delta": amount_cell,
+            "part_variante": format_percent,
         },
     )
 
@@ -106,13 +114,13 @@ def tier_table(result: Reform) -> pd.DataFrame:
     return formatted(
         result.by_tier(),
         {
-            "tier": ("Taille", str),
-            "cpts": ("CPTS", str),
-            "population": ("Population", number_cell),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "delta": ("Écart", amount_cell),
-            "delta_par_habitant": ("Écart par habitant", cents_cell),
+            "tier": str,
+            "cpts": str,
+            "population": number_cell,
+            "current": amount_cell,
+            "variant": amount_cell,
+            "delta": amount_cell,
+            "delta_par_habitant": cents_cell,
         },
     )
 
@@ -120,33 +128,24 @@ def tier_table(result: Reform) -> pd.DataFrame:
 def years_table(result: Reform) -> pd.DataFrame:
     return formatted(
         result.years,
-        {
-            "annee": ("Année civile", str),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "delta": ("Écart", amount_cell),
-        },
+        {"annee": str, "current": amount_cell, "variant": amount_cell, "delta": amount_cell},
     )
 
 
 def changes_table(result: Reform) -> pd.DataFrame:
     """Every amount the variant changes, with the variant's source and status."""
-    table = result.changes.assign(
-        mission=result.changes["group"].map(group_label),
-        statut=result.changes["status"].map(status_label),
-    )
     return formatted(
-        table,
+        result.changes,
         {
-            "rule_set_label": ("Jeu de règles", None),
-            "from": ("À partir du", format_date),
-            "mission": ("Mission", None),
-            "label": ("Composante", None),
-            "tier": ("Taille", str),
-            "current": ("En vigueur", amount_cell),
-            "variant": ("Variante", amount_cell),
-            "statut": ("Statut", None),
-            "source": ("Source", None),
+            "rule_set_label": None,
+            "from": format_date,
+            "group": group_label,
+            "label": None,
+            "tier": str,
+            "current": amount_cell,
+            "variant": amount_cell,
+            "status": status_label,
+            "source": None,
         },
     )
 
@@ -217,7 +216,7 @@ def reform_sidecars(result: Reform, inputs: NotebookInputs) -> None:
         inputs.output_dir,
         headline=result.headline(),
         tables={
-            "CPTS": result.cpts,
+            header("cpts"): result.cpts,
             "Par taille": result.by_tier(),
             "Par annee civile": result.years,
             "Valeurs modifiees": result.changes,
@@ -226,7 +225,6 @@ def reform_sidecars(result: Reform, inputs: NotebookInputs) -> None:
             "title": f"Coût d'une variante des règles — {result.territory.title}",
             "rule_set": " / ".join(r.describe_period() for r in rule_sets(result.variant.tree)),
             "data_vintages": DATA_VINTAGES,
-            "parameter_labels": {"variante": "Variante des règles"},
             "parameters": inputs.model_dump(),
         },
     )

@@ -21,14 +21,15 @@ def shared_table(result: Comparison) -> pd.DataFrame | HTML:
     if result.shared.empty:
         return HTML("<p>Aucune commune n'est partagée entre CPTS du territoire.</p>")
     names = result.cpts.set_index("cpts_id")["nom"]
+    shared = result.shared.rename(columns={"nom": "commune", "population": "commune_population"})
     return formatted(
-        result.shared.assign(cpts=result.shared["cpts_id"].map(names)),
+        shared.assign(cpts=shared["cpts_id"].map(names)),
         {
-            "code_commune": ("Code commune", None),
-            "nom": ("Commune", None),
-            "cpts": ("CPTS", None),
-            "part": ("Part", format_share),
-            "population": ("Population de la commune", number_cell),
-            "population_cpts": ("Population attribuée", number_cell),
+            "code_commune": None,
+            "commune": None,
+            "cpts": None,
+            "part": format_share,
+            "commune_population": number_cell,
+            "population_cpts": number_cell,
         },
     )

@@ -14,13 +14,14 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cpts_analysis.core.files import atomic_path, write_text_atomic
+from cpts_analysis.core.vocabulary import to_french
 
 HEADLINE_FILE = "headline.json"
 TABLES_FILE = "tables.xlsx"
@@ -29,9 +30,16 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def save_sidecars(
-    output_dir: str, headline: dict, tables: dict[str, pd.DataFrame], meta: dict
+    output_dir: str,
+    headline: dict,
+    tables: dict[str, pd.DataFrame],
+    meta: dict,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Write ``tables.xlsx`` then ``headline.json`` into ``output_dir``; no-op when it is ``""``.
+
+    The workbook's headers are French (:func:`~cpts_analysis.core.vocabulary.to_french`;
+    ``labels`` for columns only the caller can name, such as rule set ids).
 
     ``""`` is the template default, so a notebook opened by hand runs without writing anywhere.
     ``headline.json`` comes last: its presence tells the runner the notebook reached its end.
@@ -42,7 +50,7 @@ def save_sidecars(
     folder = Path(output_dir)
     if tables:
         with atomic_path(folder / TABLES_FILE) as temporary:
-            write_workbook(temporary, tables)
+            write_workbook(temporary, tables, labels)
     payload = {
         "headline": to_json(headline),
         "meta": {**to_json(meta), "generated_at": dt.datetime.now().isoformat(timespec="seconds")},
@@ -51,8 +59,11 @@ def save_sidecars(
     write_text_atomic(folder / HEADLINE_FILE, text + "\n")
 
 
-def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table, a bold header row, a meaningful index kept as first columns.
+def write_workbook(
+    path: Path, tables: dict[str, pd.DataFrame], labels: Mapping[str, str] | None = None
+) -> None:
+    """One sheet per table, French headers, a bold header row, a meaningful index kept as
+    first columns.
 
     Written column by column with xlsxwriter rather than through ``DataFrame.to_excel``, which
     formats every cell in Python: a region's tables (~100 000 cells) took 2.5 s with openpyxl,
@@ -66,6 +77,7 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     bold = workbook.add_format({"bold": True})
     for name, table in zip(sheet_names(tables), tables.values(), strict=True):
         frame = table if isinstance(table.index, pd.RangeIndex) else table.reset_index()
+        frame = to_french(frame, labels, strict=False)
         sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
         for number, (_, column) in enumerate(frame.items()):

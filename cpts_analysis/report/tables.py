@@ -12,32 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from cpts_analysis.aci.missions import catalogue
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import RuleSet
-from cpts_analysis.core.formatting import format_date, format_euros, format_number
+from cpts_analysis.core.formatting import MISSING, format_date, format_euros, format_number
+from cpts_analysis.core.vocabulary import TOTAL, header, status_label, tier_header, to_french
 
 Formatter = Callable[[Any], str]
 """Turns one cell into display text (numbers, dates, labels)."""
 
-STATUS_LABELS = {
-    "confirmed": "confirmé",
-    "consistent": "cohérent",
-    "proposal": "projet de négociation",
-    "disagree": "sources divergentes",
-    "unconfirmed": "non confirmé",
-    "local": "contrat local",
-}
-GROUP_LABELS = {
-    "fonctionnement": "Fonctionnement",
-    "pre_contrat": "Avant contrat",
-    "plafond": "Plafond",
-}
-TIER_COLUMNS = ["Taille 1", "Taille 2", "Taille 3", "Taille 4"]
-
-
-def group_label(group: str) -> str:
-    missions = catalogue()
-    return missions[group].short_label if group in missions else GROUP_LABELS.get(group, group)
+TIER_COLUMNS = [tier_header(tier) for tier in range(1, 5)]
 
 
 def sort_key(name: str) -> str:
@@ -45,10 +28,6 @@ def sort_key(name: str) -> str:
     ``De``, not after ``Z``."""
     decomposed = unicodedata.normalize("NFKD", str(name))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", status or "–")
 
 
 def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
@@ -70,25 +49,25 @@ def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
         exceptions = [f"T{t} : {status_label(s)}" for t, s in statuses.items() if s != main]
         rows.append(
             {
-                "Mission": group_label(group),
-                "Ligne": line["label"].iloc[0]
+                "mission": group_label(group),
+                "line": line["label"].iloc[0]
                 + (" (option)" if line["option"].notna().any() else ""),
                 **{col: by_tier["amount"].get(t) for t, col in enumerate(TIER_COLUMNS, 1)},
-                "Statut": status_label(main)
+                "status": status_label(main)
                 + (f" ({', '.join(exceptions)})" if exceptions else ""),
-                "Sources": cite(line["source"]),
+                "sources": cite(line["source"]),
             }
         )
     table = pd.DataFrame(rows)
     for label, totals in envelope_totals(rule_set).items():
         table.loc[len(table)] = {
-            "Mission": "Total",
-            "Ligne": label,
+            "mission": TOTAL,
+            "line": label,
             **totals,
-            "Statut": "",
-            "Sources": "",
+            "status": "",
+            "sources": "",
         }
-    return table, sources
+    return to_french(table, {column: column for column in TIER_COLUMNS}), sources
 
 
 def citation(sources: list[str], text: str) -> str:
@@ -158,18 +137,24 @@ def render_text(table: pd.DataFrame, formats: Mapping[str, Formatter] | None = N
 
 
 def formatted(
-    table: pd.DataFrame, columns: Mapping[str, tuple[str, Formatter | None]]
+    table: pd.DataFrame,
+    columns: Mapping[str, Formatter | None],
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Display copy: ``columns`` maps each kept column to (French label, formatter or None).
+    """Display copy of the ``columns`` kept, each through its formatter (or as text), under its
+    French header (:func:`~cpts_analysis.core.vocabulary.header`; ``labels`` for columns the
+    vocabulary cannot know, such as mission ids).
 
     The first column becomes the row labels (see :func:`labelled_rows`).
     """
     shown = pd.DataFrame(
         {
-            label: table[column].map(lambda v, f=fmt: "–" if _missing(v) else f(v))
+            header(column, labels): table[column].map(
+                lambda v, f=fmt: MISSING if _missing(v) else f(v)
+            )
             if fmt
-            else table[column].fillna("–").astype(str)
-            for column, (label, fmt) in columns.items()
+            else table[column].fillna(MISSING).astype(str)
+            for column, fmt in columns.items()
         }
     )
     return labelled_rows(shown)

@@ -6,9 +6,11 @@ import html
 
 from IPython.display import HTML
 
+from cpts_analysis.aci.missions import group_label
 from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.core.formatting import format_euros
-from cpts_analysis.report.tables import citation, group_label, status_label, tier_range
+from cpts_analysis.core.vocabulary import status_label
+from cpts_analysis.report.tables import citation, tier_range
 
 
 def uncertain_box(result: Comparison) -> HTML:

@@ -21,6 +21,7 @@ from traitlets.config import Config
 
 from cpts_analysis.core.files import write_text_atomic
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.vocabulary import PARAMETERS
 from cpts_analysis.runner.display import display_value
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -28,14 +29,6 @@ TEMPLATE_NAME = "report"
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters")
 TOC_PLACEHOLDER = "<!-- cpts-toc -->"
 TOC_LEVELS = 3
-PARAMETER_LABELS = {
-    "territoire": "Territoire",
-    "cpts": "CPTS",
-    "registre": "Registre des CPTS",
-    "date_reference": "Date de référence",
-}
-"""French labels of the parameters shared by the templates; ``meta["parameter_labels"]`` adds
-or overrides labels."""
 # Markdown headings as nbconvert renders them: an id plus a "¶" anchor link to it.
 _HEADING = re.compile(
     r'<h([1-6]) id="([^"]+)">(.*?)<a class="anchor-link" href="#[^"]*">¶</a></h\1>', re.S
@@ -62,7 +55,7 @@ def build_header(stem: str, label: str, parameters: dict[str, Any], meta: dict) 
 
     The label is shown under the title unless the title already contains it.
     """
-    labels = PARAMETER_LABELS | (meta.get("parameter_labels") or {})
+    labels = PARAMETERS | (meta.get("parameter_labels") or {})
     title = str(meta.get("title") or stem)
     return Header(
         title=title,

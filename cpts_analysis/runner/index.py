@@ -16,12 +16,12 @@ import jinja2
 
 from cpts_analysis.core.files import write_text_atomic
 from cpts_analysis.core.formatting import format_date, format_number
+from cpts_analysis.core.vocabulary import REPORT_STATUSES, headline_label
 from cpts_analysis.report.sidecars import read_headline
 from cpts_analysis.runner.display import display_value, is_scalar
 from cpts_analysis.runner.export import TEMPLATES_DIR
 
 INDEX_FILE = "index.html"
-STATUS_LABELS = {"ok": "à jour", "skipped": "à jour (inchangé)", "failed": "échec"}
 FAILURE_LINKS = {"failed_notebook": "notebook exécuté", "error": "message d'erreur"}
 
 
@@ -81,7 +81,7 @@ def _groups(out_dir: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]
         groups.append(
             {
                 "name": name,
-                "columns": columns,
+                "columns": [headline_label(column) for column in columns],
                 "rows": [_row(record, figures, columns) for record, figures in rows],
             }
         )
@@ -96,7 +96,7 @@ def _row(record: dict[str, Any], figures: dict[str, Any], columns: list[str]) ->
         "href": quote(html) if html else "",
         "pdf": quote(pdf) if pdf else "",
         "status": record["status"],
-        "status_label": STATUS_LABELS[record["status"]],
+        "status_label": REPORT_STATUSES[record["status"]],
         "duration": f"{format_number(record['duration_s'], 1)} s",
         "cells": [_cell(figures[c]) if c in figures else ("", False) for c in columns],
     }

@@ -193,4 +193,4 @@ async def _execute_quietly(manager: AsyncKernelManager, code: str, timeout: floa
     finally:
         client.stop_channels()
     if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"{code} : {reply['content'].get('evalue', 'échec')}")
+        raise RuntimeError(f"{code} : {reply['content'].get('evalue', 'erreur sans message')}")

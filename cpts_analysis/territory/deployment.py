@@ -15,14 +15,6 @@ from cpts_analysis.aci.missions import catalogue, deadlines
 from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.core.types import DateLike
 
-STATE_LABELS = {
-    "en_cours": "en cours",
-    "demarree_en_retard": "démarrée en retard",
-    "en_retard": "en retard (non démarrée)",
-    "a_venir": "à venir",
-    "optionnelle": "optionnelle non retenue",
-}
-
 
 def deployment_status(cpts: pd.DataFrame, missions: pd.DataFrame, date: DateLike) -> pd.DataFrame:
     """One row per signed CPTS and mission in force on ``date``: its start, deadline and state.

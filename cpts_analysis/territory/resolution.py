@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.vocabulary import LEVELS
 from cpts_analysis.territory.communes import load_departements, load_regions
 from cpts_analysis.territory.registry import Registry
 
@@ -25,8 +26,9 @@ class Territory:
 
     @property
     def title(self) -> str:
-        prefix = {"departement": "Département", "region": "Région", "cpts": "CPTS"}[self.level]
-        return f"{prefix} {self.name} ({self.code})" if self.level != "cpts" else self.name
+        return (
+            f"{LEVELS[self.level]} {self.name} ({self.code})" if self.level != "cpts" else self.name
+        )
 
 
 def resolve_territory(code: str, registry: Registry) -> Territory:

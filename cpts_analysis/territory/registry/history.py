@@ -13,14 +13,9 @@ import pandas as pd
 
 from cpts_analysis.core.errors import Problem
 from cpts_analysis.core.frames import isin
+from cpts_analysis.core.vocabulary import FORMER_COMMUNE_KINDS
 from cpts_analysis.territory.communes import load_commune_history, load_communes
 from cpts_analysis.territory.registry.tables import LINE, MAX_PER_RULE
-
-KIND_LABELS = {
-    "ancienne": "ancienne commune",
-    "deleguee": "commune déléguée",
-    "associee": "commune associée",
-}
 
 
 def former_codes() -> pd.DataFrame:
@@ -34,7 +29,7 @@ def former_codes() -> pd.DataFrame:
 def describe_former(code: str, row: pd.Series) -> str:
     """« 01003 » (Amareins, ancienne commune) est aujourd'hui 01165 (Nom)."""
     name = row["nom_ancien"]
-    what = KIND_LABELS[row["type"]]
+    what = FORMER_COMMUNE_KINDS[row["type"]]
     label = f"{name}, {what}" if isinstance(name, str) else f"{what}, nom inconnu"
     return f"« {code} » ({label}) est aujourd'hui {row['code']} ({row['nom']})"
 

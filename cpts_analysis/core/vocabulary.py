@@ -1,0 +1,264 @@
+"""Every word a reader sees in a table, a workbook, the CLI or the batch index, in one place.
+
+Data frames keep English ``snake_case`` columns and codes inside the package; this module turns
+them into French at the edge (:func:`header`, :func:`to_french`, the ``*_label`` functions).
+A label is written here once, so one concept has one name in every output.
+
+Mission names are not here: they are dated and sourced with the rules, in
+``aci/parameters/missions.yaml``, and :func:`cpts_analysis.aci.missions.group_label` reads them.
+Registry sheet columns (``cpts_id``, ``nom``, ``code_commune``…) are the user's input format
+(``data/README.md``) and keep their names; they get a French header like any other column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+STATUSES = {
+    "confirmed": "confirmé",
+    "consistent": "cohérent",
+    "proposal": "projet de négociation",
+    "disagree": "sources divergentes",
+    "unconfirmed": "non confirmé",
+    "local": "contrat local",
+}
+"""Status of a figure (parameter files, local contracts): how sure we are of it."""
+
+GROUPS = {
+    "fonctionnement": "Fonctionnement",
+    "pre_contrat": "Avant contrat",
+    "plafond": "Plafond",
+}
+"""Amount groups of the rule sets that are not missions."""
+
+DEPLOYMENT_STATES = {
+    "en_cours": "démarrée dans les délais",
+    "demarree_en_retard": "démarrée en retard",
+    "en_retard": "non démarrée, délai dépassé",
+    "a_venir": "pas encore due",
+    "optionnelle": "optionnelle non retenue",
+}
+"""State of a mission against the ACI calendar on the reference date."""
+
+PAYMENT_KINDS = {"full": "versement intégral", "advance": "avance", "balance": "solde"}
+"""Kind of a dated payment of the schedule."""
+
+BUDGET_STATES = {False: "réalisé", True: "prévisionnel"}
+"""A calendar year of the budget: every payment due by the reference date, or not."""
+
+REPORT_STATUSES = {"ok": "à jour", "skipped": "à jour (inchangé)", "failed": "échec"}
+"""State of a report in a batch."""
+
+FORMER_COMMUNE_KINDS = {
+    "ancienne": "ancienne commune",
+    "deleguee": "commune déléguée",
+    "associee": "commune associée",
+}
+"""What a former commune code became (INSEE history)."""
+
+LEVELS = {"departement": "Département", "region": "Région"}
+"""Territory levels, as the first word of a territory's title."""
+
+TOTAL = "Total"
+TIER = "Taille"
+
+HEADERS = {
+    # registry and territory columns
+    "cpts_id": "Identifiant CPTS",
+    "cpts": "CPTS",
+    "nom": "Nom",
+    "departement": "Département",
+    "dep": "Département",
+    "reg": "Région",
+    "code": "Code commune",
+    "code_commune": "Code commune",
+    "commune": "Commune",
+    "uncovered_commune": "Commune sans CPTS",
+    "part": "Part",
+    "population": "Population",
+    "population_cpts": "Population attribuée",
+    "commune_population": "Population de la commune",
+    "population_couverte": "Population couverte",
+    "population_non_couverte": "Population non couverte",
+    "part_non_couverte": "Part non couverte",
+    "communes": "Communes",
+    "communes_couvertes": "Communes couvertes",
+    "taux": "Taux de couverture",
+    "epci": "EPCI",
+    "nom_epci": "Nom de l'EPCI",
+    "communes_epci": "Communes de l'EPCI",
+    "part_epci": "Part des communes de l'EPCI",
+    "part_population_epci": "Part de la population de l'EPCI",
+    "date_signature": "Signature",
+    "statut": "Statut",
+    "tier": TIER,
+    "taille": TIER,
+    "distance_next_tier": "Habitants pour la taille suivante",
+    "distance_previous_tier": "Habitants avant la taille inférieure",
+    # missions and deployment
+    "mission": "Mission",
+    "group": "Mission",
+    "missions_en_cours": "Missions en cours",
+    "missions_demarrees_en_retard": "Missions démarrées en retard",
+    "missions_en_retard": "Missions en retard",
+    "date_demarrage": "Démarrage",
+    "date_limite_demarrage": "Date limite de démarrage",
+    "date_limite_deploiement": "Date limite de déploiement",
+    "etat": "État",
+    "retard_jours": "Retard (jours)",
+    # funding lines and schedule
+    "contract_year": "Année de contrat",
+    "annee_contrat": "Année de contrat",
+    "renewal": "Renouvellement tacite",
+    "year_start": "Début de l'année de contrat",
+    "year_end": "Fin de l'année de contrat",
+    "debut": "Début",
+    "fin": "Fin",
+    "rule_set": "Règles",
+    "regles": "Règles",
+    "rule_set_label": "Jeu de règles",
+    "from": "À partir du",
+    "component": "Composante",
+    "composante": "Composante",
+    "label": "Composante",
+    "nature": "Nature",
+    "line": "Ligne",
+    "sources": "Sources",
+    "active_from": "Mission active depuis",
+    "envelope": "Enveloppe annuelle",
+    "enveloppe": "Enveloppe annuelle",
+    "total": "Enveloppe annuelle",
+    "prorata": "Prorata",
+    "achievement": "Taux d'atteinte",
+    "amount": "Montant",
+    "montant": "Montant du contrat local",
+    "montant_total": "Montant total",
+    "maximum": "Maximum",
+    "status": "Statut",
+    "source": "Source",
+    "note": "Note",
+    "date": "Date",
+    "kind": "Versement",
+    "financement_annuel": "Financement annuel",
+    "euros_par_habitant": "€ / habitant",
+    # budget
+    "year": "Année civile",
+    "annee": "Année civile",
+    "projected": "Prévisionnel",
+    "past": "Déjà échu",
+    "budget_state": "État",
+    # rule variants and scenarios
+    "rang": "Rang",
+    "current": "En vigueur",
+    "variant": "Variante",
+    "delta": "Écart",
+    "ecart": "Écart",
+    "delta_par_habitant": "Écart par habitant",
+    "part_variante": "Part de l'année sous la variante",
+    "configuration": "Configuration",
+    "habitants_pour_monter": "Habitants pour la taille suivante",
+    "gain_si_monte": "Gain",
+    "habitants_avant_descente": "Habitants avant la taille inférieure",
+    "perte_si_descend": "Perte",
+    # indicators
+    "indicateur": "Indicateur",
+    "libelle": "Indicateur",
+    "unite": "Unité",
+    "agregation": "Calcul par CPTS",
+    "valeur": "Valeur",
+    "communes_renseignees": "Communes renseignées",
+}
+"""Column (English, or registry format) → French header."""
+
+HEADLINE = {
+    "territoire": "Territoire",
+    "niveau": "Niveau",
+    "nom": "Nom",
+    "cpts": "CPTS",
+    "date_reference": "Date de référence",
+    "regles": "Règles ACI appliquées",
+    "nombre_cpts": "CPTS du registre rattachées au territoire",
+    "cpts_signees": "dont CPTS ayant signé l'ACI",
+    "population": "Population (Insee 2023)",
+    "population_couverte": "Population couverte par une CPTS",
+    "taux_couverture": "Taux de couverture",
+    "communes_zone_blanche": "Communes en zone blanche",
+    "financement_annuel_total": "Financement ACI de l'année de contrat en cours",
+    "euros_par_habitant_couvert": "Financement par habitant couvert",
+    "missions_en_retard": "Missions socles en retard (non démarrées)",
+    "cpts_en_renouvellement": "CPTS financées au titre d'un renouvellement tacite",
+    "montants_non_confirmes": "Montants utilisés au statut non confirmé",
+    "taille": "Taille ACI",
+    "contrat_indicatif": "Contrat indicatif",
+    "enveloppe_5_ans": "Enveloppe sur 5 ans",
+    "versements": "Versements",
+    "montants_locaux": "Montants locaux",
+    "variante": "Variante",
+    "total_en_vigueur": "Financement selon les règles en vigueur",
+    "total_variante": "Financement selon la variante",
+    "ecart": "Écart (coût de la variante)",
+    "cpts_gagnantes": "CPTS gagnantes",
+    "cpts_perdantes": "CPTS perdantes",
+    "cpts_au_prorata": "CPTS dont l'écart est au prorata",
+    "valeurs_modifiees": "Valeurs modifiées par la variante",
+    "gain_total_si_seuil_franchi": "Gain total si chaque CPTS franchit son seuil",
+    "ecart_fusion": "Écart : fusion − CPTS séparées",
+    "ecart_scission": "Écart : deux parties − CPTS entière",
+    "ecart_regles": "Écart : avenant 2 − ACI 2019",
+}
+"""Key of ``headline.json`` (a public contract, never renamed) → French label."""
+
+PARAMETERS = {
+    "territoire": "Territoire",
+    "cpts": "CPTS",
+    "registre": "Registre des CPTS",
+    "date_reference": "Date de référence",
+    "variante": "Variante des règles",
+}
+"""Template parameter → French label in a report's header."""
+
+
+def header(column: str, labels: Mapping[str, str] | None = None) -> str:
+    """French header of ``column``; ``labels`` names columns only the caller knows (mission
+    ids, rule set ids). An unknown column is an error: a reader never sees a code."""
+    if labels and column in labels:
+        return labels[column]
+    try:
+        return HEADERS[column]
+    except KeyError:
+        raise KeyError(f"colonne sans libellé dans core/vocabulary.py : {column!r}") from None
+
+
+def to_french(
+    frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, strict: bool = True
+) -> pd.DataFrame:
+    """A copy of ``frame`` with French headers (named index levels included).
+
+    ``strict=False`` leaves the columns the vocabulary does not know as they are: the workbook
+    of a template written by a user may hold any table.
+    """
+
+    def french(name: object) -> object:
+        known = str(name) in HEADERS or str(name) in (labels or {})
+        return header(str(name), labels) if name is not None and (known or strict) else name
+
+    renamed = frame.rename(columns=french)
+    if any(name is not None for name in renamed.index.names):
+        renamed.index = renamed.index.set_names([french(n) for n in renamed.index.names])
+    return renamed
+
+
+def headline_label(key: str) -> str:
+    """French label of a ``headline.json`` key (the key itself if a template adds a new one)."""
+    return HEADLINE.get(key, key)
+
+
+def status_label(status: str | None) -> str:
+    return STATUSES.get(status or "", status or "–")
+
+
+def tier_header(tier: int) -> str:
+    """``Taille 3``: the column of one tier."""
+    return f"{TIER} {tier}"
