@@ -186,3 +186,17 @@ def test_measured_achievement_applies_without_local_amounts():
     measured = achievements.set_index(["cpts_id", "contract_year", "mission"])["achievement"]
     assert variable.reindex(measured.index).tolist() == measured.tolist()
     assert (variable.drop(measured.index) == 1.0).all()
+
+
+def test_envelope_totals_are_the_annex_totals():
+    """Fact sheet §2: 185/242/315/380 k€ without option, 220/287/370/450 k€ with the SNP
+    supplement (ACI 2019); avenant 2 adds a maximum with the crisis activation."""
+    from cpts_analysis.aci.envelopes import envelope_totals
+    from cpts_analysis.aci.rules import rules_at
+
+    totals = envelope_totals(rules_at("2020-01-01"))
+    assert totals["without_options"] == {1: 185_000, 2: 242_000, 3: 315_000, 4: 380_000}
+    assert totals["with_snp_supplement"] == {1: 220_000, 2: 287_000, 3: 370_000, 4: 450_000}
+    assert "maximum" not in totals
+    later = envelope_totals(rules_at("2023-01-01"))
+    assert later["maximum"][4] > later["with_snp_supplement"][4]

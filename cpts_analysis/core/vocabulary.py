@@ -42,6 +42,13 @@ DEPLOYMENT_STATES = {
 }
 """State of a mission against the ACI calendar on the reference date."""
 
+ENVELOPE_TOTALS = {
+    "without_options": "Total sans volet supplémentaire SNP",
+    "with_snp_supplement": "Total avec volet supplémentaire SNP",
+    "maximum": "Maximum annuel (avec volet supplémentaire et activation de crise)",
+}
+"""Yearly envelope totals of a rule set (``aci.envelopes``), as the annex table names them."""
+
 PAYMENT_KINDS = {"full": "versement intégral", "advance": "avance", "balance": "solde"}
 """Kind of a dated payment of the schedule."""
 

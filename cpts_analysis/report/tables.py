@@ -12,10 +12,18 @@ from typing import Any
 
 import pandas as pd
 
+from cpts_analysis.aci.envelopes import envelope_totals
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import RuleSet
 from cpts_analysis.core.formatting import MISSING, format_date, format_euros, format_number
-from cpts_analysis.core.vocabulary import TOTAL, header, status_label, tier_header, to_french
+from cpts_analysis.core.vocabulary import (
+    ENVELOPE_TOTALS,
+    TOTAL,
+    header,
+    status_label,
+    tier_header,
+    to_french,
+)
 
 Formatter = Callable[[Any], str]
 """Turns one cell into display text (numbers, dates, labels)."""
@@ -59,11 +67,11 @@ def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:
             }
         )
     table = pd.DataFrame(rows)
-    for label, totals in envelope_totals(rule_set).items():
+    for key, totals in envelope_totals(rule_set).items():
         table.loc[len(table)] = {
             "mission": TOTAL,
-            "line": label,
-            **totals,
+            "line": ENVELOPE_TOTALS[key],
+            **{col: totals.get(tier, 0.0) for tier, col in enumerate(TIER_COLUMNS, 1)},
             "status": "",
             "sources": "",
         }
@@ -85,31 +93,6 @@ def tier_range(tiers: list[int]) -> str:
     if tiers == list(range(tiers[0], tiers[-1] + 1)):
         return f"tailles {tiers[0]} à {tiers[-1]}"
     return "tailles " + ", ".join(map(str, tiers))
-
-
-def envelope_totals(rule_set: RuleSet) -> dict[str, dict[str, float]]:
-    """Yearly totals per tier: without options, with the SNP supplement, and the maximum.
-
-    The crisis plan counts at its first-year amount (the larger one).
-    """
-    amounts = rule_set.amounts
-    payable = amounts["nature"].isin(["fonctionnement", "fixe", "variable", "activation"])
-    yearly = amounts["applies_to"].isin(["every_year", "first_mission_year"])
-    base = payable & yearly & amounts["option"].isna()
-    with_snp = base | (amounts["option"] == "snp_supplement")
-    variants = {
-        "Total sans volet supplémentaire SNP": base,
-        "Total avec volet supplémentaire SNP": with_snp,
-    }
-    if (amounts["option"] == "crisis_activated").any():
-        variants["Maximum annuel (avec volet supplémentaire et activation de crise)"] = with_snp | (
-            amounts["option"] == "crisis_activated"
-        )
-    out: dict[str, dict[str, float]] = {}
-    for label, rows in variants.items():
-        sums = amounts[rows].groupby("tier")["amount"].sum()
-        out[label] = {col: float(sums.get(t, 0.0)) for t, col in enumerate(TIER_COLUMNS, 1)}
-    return out
 
 
 def render_text(table: pd.DataFrame, formats: Mapping[str, Formatter] | None = None) -> str:
