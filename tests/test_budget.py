@@ -125,7 +125,7 @@ def test_json_contract_years_range_and_projection(capsys):
     assert payload["territory"] == "42"
     assert [y["year"] for y in payload["years"]] == [2025, 2026, 2027]
     assert [list(y) for y in payload["years"]] == [
-        ["year", "amount", "by_mission", "projected"]
+        ["year", "amount", "by_mission", "projected", "renewal"]
     ] * 3
     # 2025: every payment due before 30/06/2026; 2026 straddles it; 2027 is all ahead.
     assert [y["projected"] for y in payload["years"]] == [False, True, True]
@@ -151,7 +151,7 @@ def test_table_and_csv_formats(capsys):
     assert "€" in out and "Total" in out
     assert main(["budget", "--territory", "42", "--date", DATE, "--format", "csv"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert list(table.columns) == ["year", "mission", "component", "amount", "projected"]
+    assert list(table.columns) == ["year", "mission", "component", "amount", "projected", "renewal"]
 
 
 @pytest.mark.parametrize(
@@ -215,3 +215,19 @@ def test_budget_chart_draws_every_year_and_mission_once_in_the_legend():
     assert [round(tops[i], 2) for i in range(len(table))] == [round(t, 2) for t in totals]
     assert axes.get_ylim()[0] == 0
     assert [t.get_text() for t in axes.get_xticklabels()] == table["year"].astype(str).tolist()
+
+
+def test_renewal_is_shown_as_a_hypothesis(capsys):
+    """Amounts after the fifth contract year rest on the tacit renewal: the budget says how
+    much, and the schedule marks each such year."""
+    assert main(["budget", "--territory", "42", "--date", "2026-06-01", "--format", "json"]) == 0
+    years = {y["year"]: y for y in json.loads(capsys.readouterr().out)["years"]}
+    assert years[2019]["renewal"] == 0 and years[2026]["renewal"] > 0
+    assert all(0 <= y["renewal"] <= y["amount"] for y in years.values())
+    assert main(["budget", "--territory", "42", "--date", "2026-06-01"]) == 0
+    assert "Dont renouvellement tacite (hypothèse)" in capsys.readouterr().out
+    argv = ["schedule", "--population", "52000", "--signed", "2021-03-01"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "6 — renouvellement tacite (hypothèse)" in out and "1 — renouvellement" not in out
+    assert "Années de contrat 6 à 10 : renouvellement tacite (hypothèse)" in out

@@ -123,12 +123,16 @@ def test_schedule_json_contract(capsys):
     assert code == 0 and set(payload) == {"payments", "total"}
     assert payload["payments"][0] == {
         "date": "2020-09-15",
+        "contract_year": 1,
+        "renewal": False,
         "mission": "fonctionnement",
         "component": "fonctionnement",
         "kind": "full",
         "amount": 50_000,
     }
     assert payload["total"] == pytest.approx(sum(p["amount"] for p in payload["payments"]))
+    years = {(p["contract_year"], p["renewal"]) for p in payload["payments"]}
+    assert years == {(year, year > 5) for year in range(1, 11)}  # tacit renewal: years 6–10
 
 
 def test_console_script_runs():

@@ -68,7 +68,7 @@ def test_current_year_of_a_full_cpts_equals_cli_envelope(registry, loire):
         int(row["population"]),
         lines["year_start"].iloc[0],
         missions=sorted(set(lines["mission"]) - {"fonctionnement"}),
-        contract_year=int(row["annee_contrat"]),
+        contract_year=int(row["contract_year"]),
     )
     assert year["amount"].sum() == pytest.approx(row["financement_annuel"])
 

@@ -27,7 +27,9 @@ from cpts_analysis.territory.registry import Registry
 from cpts_analysis.territory.resolution import Territory, cpts_in, resolve_territory
 from cpts_analysis.territory.territories import cpts_summary
 
-BUDGET_COLUMNS = ["year", "mission", "component", "amount", "projected"]
+BUDGET_COLUMNS = ["year", "mission", "component", "amount", "projected", "renewal"]
+YEAR_COLUMNS = ("year", "amount", "past", "projected", "renewal")
+"""Columns of :func:`budget_by_mission` that are not missions."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,9 @@ def yearly_budget(
     first: int | None = None,
     last: int | None = None,
 ) -> pd.DataFrame:
-    """Payments of ``schedule`` summed by calendar year, mission, component and ``projected``
-    flag (payment dated after ``date``), for the years ``first``–``last`` (inclusive)."""
+    """Payments of ``schedule`` summed by calendar year, mission, component, ``projected``
+    flag (payment dated after ``date``) and ``renewal`` flag (paid under the tacit renewal
+    after the fifth contract year, an unconfirmed rule), for the years ``first``–``last``."""
     day = pd.Timestamp(date).normalize()
     payments = schedule.assign(
         year=schedule["date"].dt.year.astype("int64"), projected=schedule["date"] > day
@@ -61,22 +64,31 @@ def yearly_budget(
     if last is not None:
         payments = payments[payments["year"] <= last]
     lines = payments.groupby(
-        ["year", "mission", "component", "projected"], as_index=False, sort=False
+        ["year", "mission", "component", "projected", "renewal"], as_index=False, sort=False
     )["amount"].sum()
     lines["amount"] = round_cents(lines["amount"])
     rank = _mission_rank()
     return (
         lines.assign(_rank=lines["mission"].map(rank).fillna(len(rank)))
-        .sort_values(["year", "_rank", "mission", "component", "projected"], ignore_index=True)
+        .sort_values(
+            ["year", "_rank", "mission", "component", "projected", "renewal"], ignore_index=True
+        )
         .loc[:, BUDGET_COLUMNS]
     )
 
 
 def budget_by_mission(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per year: a column per mission (in display order), ``amount`` (the year's total),
-    ``projected`` (some payment after the reference date) and ``past`` (amount already due)."""
+    ``projected`` (some payment after the reference date), ``past`` (amount already due) and
+    ``renewal`` (the part paid under the tacit renewal, a hypothesis)."""
     if lines.empty:
-        kinds = {"year": "int64", "amount": "float64", "past": "float64", "projected": "bool"}
+        kinds = {
+            "year": "int64",
+            "amount": "float64",
+            "past": "float64",
+            "projected": "bool",
+            "renewal": "float64",
+        }
         return pd.DataFrame({c: pd.Series(dtype=kind) for c, kind in kinds.items()})
     rank = _mission_rank()
     missions = sorted(set(lines["mission"]), key=lambda m: (rank.get(m, len(rank)), m))
@@ -90,23 +102,28 @@ def budget_by_mission(lines: pd.DataFrame) -> pd.DataFrame:
         lines["amount"].where(~lines["projected"], 0.0).groupby(lines["year"]).sum()
     )
     table["projected"] = by_year["projected"].any()
+    table["renewal"] = round_cents(
+        lines["amount"].where(lines["renewal"].astype(bool), 0.0).groupby(lines["year"]).sum()
+    )
     table.columns.name = None
     return table.reset_index()
 
 
 def budget_payload(territory: str, lines: pd.DataFrame) -> dict:
-    """``{"territory", "years": [{"year", "amount", "by_mission", "projected"}], "total"}``.
+    """``{"territory", "years": [{"year", "amount", "by_mission", "projected", "renewal"}],
+    "total"}``; ``renewal`` is the part of the year paid under the tacit renewal.
 
     Every year lists the same missions (those paid in any year shown), zero where none.
     """
     table = budget_by_mission(lines)
-    missions = [c for c in table.columns if c not in ("year", "amount", "past", "projected")]
+    missions = [c for c in table.columns if c not in YEAR_COLUMNS]
     years = [
         {
             "year": int(row["year"]),
             "amount": float(row["amount"]),
             "by_mission": {m: float(row[m]) for m in missions},
             "projected": bool(row["projected"]),
+            "renewal": float(row["renewal"]),
         }
         for _, row in table.iterrows()
     ]

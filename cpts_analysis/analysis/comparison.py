@@ -154,7 +154,8 @@ class Comparison:
         }
 
 
-_NO_NEIGHBOURS = pd.DataFrame(columns=["cpts_id", "nom", "departement", "communes", "noms"])
+NEIGHBOUR_COLUMNS = ["cpts_id", "nom", "departement", "communes", "noms"]
+_NO_NEIGHBOURS = pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
 
 
 def neighbours(registry: Registry, attached: pd.DataFrame, scope: list[str]) -> pd.DataFrame:
@@ -174,7 +175,7 @@ def neighbours(registry: Registry, attached: pd.DataFrame, scope: list[str]) -> 
         noms=("nom_commune", lambda n: ", ".join(sorted(set(n)))),
     )
     names = registry.cpts.set_index("cpts_id")[["nom", "departement"]]
-    return grouped.join(names).reset_index()[["cpts_id", "nom", "departement", "communes", "noms"]]
+    return grouped.join(names).reset_index()[NEIGHBOUR_COLUMNS]
 
 
 def compare_territory(
@@ -207,7 +208,9 @@ def compare_territory(
     deployment = deployment_status(cpts, registry.missions, day)
 
     per_cpts = current.groupby("cpts_id").agg(
-        annee_contrat=("contract_year", "first"), financement_annuel=("amount", "sum")
+        contract_year=("contract_year", "first"),
+        renewal=("renewal", "first"),
+        financement_annuel=("amount", "sum"),
     )
     states = (
         deployment.groupby(["cpts_id", "etat"])["mission"].agg(", ".join).unstack(fill_value="")

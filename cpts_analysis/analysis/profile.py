@@ -96,13 +96,14 @@ def cpts_profile(registry: Registry, cpts_id: str, date: DateLike) -> Profile:
             fin=("year_end", "first"),
             regles=("rule_set", "first"),
             taille=("tier", "first"),
+            renewal=("renewal", "first"),
             total=("amount", "sum"),
         )
         .reset_index()
     )
     variable = funding[funding["nature"] == "variable"].assign(
         maximum=lambda f: f["envelope"] * f["prorata"]
-    )[["contract_year", "mission", "achievement", "amount", "maximum"]]
+    )[["contract_year", "renewal", "mission", "achievement", "amount", "maximum"]]
     overrides = registry.montants[registry.montants["cpts_id"] == cpts_id]
     return Profile(
         cpts=row,

@@ -10,7 +10,15 @@ import pandas as pd
 from cpts_analysis.cli.arguments import Parser, emit, iso_date, mission_start, population, rate
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.formatting import format_date
-from cpts_analysis.core.vocabulary import PAYMENT_KINDS, TOTAL, header, status_label, to_french
+from cpts_analysis.core.vocabulary import (
+    PAYMENT_KINDS,
+    TOTAL,
+    contract_year_labels,
+    header,
+    renewal_note,
+    status_label,
+    to_french,
+)
 from cpts_analysis.report.tables import TIER_COLUMNS, annex_table, euro_cell, render_text
 
 
@@ -218,6 +226,7 @@ def cmd_funding(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from cpts_analysis.aci.funding import compute_funding, round_cents
     from cpts_analysis.aci.missions import group_label
+    from cpts_analysis.aci.rules import rules_at
     from cpts_analysis.aci.schedule import payment_schedule
 
     signed = pd.Timestamp(args.signed)
@@ -248,8 +257,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     funding = compute_funding(contracts, missions, default_achievement=args.achievement)
     payments = payment_schedule(funding, missions)
     table = payments.assign(date=payments["date"].dt.strftime("%Y-%m-%d"))[
-        ["date", "mission", "component", "kind", "amount"]
-    ]
+        ["date", "contract_year", "renewal", "mission", "component", "kind", "amount"]
+    ].astype({"contract_year": "int64", "renewal": "bool"})
     total = float(round_cents(table["amount"].sum()))
     payload = {"payments": table.to_dict(orient="records"), "total": total}
 
@@ -258,7 +267,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             pd.DataFrame(
                 {
                     "date": payments["date"].map(format_date),
-                    "contract_year": payments["contract_year"],
+                    "contract_year": contract_year_labels(payments),
                     "mission": payments["mission"].map(group_label),
                     "component": payments["label"],
                     "kind": payments["kind"].map(PAYMENT_KINDS),
@@ -270,6 +279,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         return render_text(shown, {header("amount"): euro_cell})
 
     emit(table, payload, args.format, text)
+    if payments["renewal"].any() and args.format == "table":
+        print(f"\n{renewal_note(rules_at(signed).payment.contract_years)}")
     return 0
 
 

@@ -49,6 +49,20 @@ ENVELOPE_TOTALS = {
 }
 """Yearly envelope totals of a rule set (``aci.envelopes``), as the annex table names them."""
 
+RENEWAL = "renouvellement tacite (hypothèse)"
+"""A contract year after the fifth: paid as if the contract were tacitly renewed."""
+
+
+def renewal_note(contract_years: int) -> str:
+    """What a reader is told wherever figures rest on the tacit renewal (``contract_years``:
+    the contract's duration, from the rules)."""
+    return (
+        f"Années de contrat {contract_years + 1} à {2 * contract_years} : {RENEWAL}. Le "
+        f"contrat ACI dure {contract_years} ans ; son renouvellement tacite n'est pas confirmé "
+        "par les textes lus (statut « non confirmé » dans les règles, fichier paiement.yaml)."
+    )
+
+
 PAYMENT_KINDS = {"full": "versement intégral", "advance": "avance", "balance": "solde"}
 """Kind of a dated payment of the schedule."""
 
@@ -91,6 +105,10 @@ HEADERS = {
     "population_non_couverte": "Population non couverte",
     "part_non_couverte": "Part non couverte",
     "communes": "Communes",
+    "covered_communes": "Communes du territoire couvertes",
+    "renewal_amount": "Dont renouvellement tacite (hypothèse)",
+    "covered_commune_names": "Noms des communes",
+    "attached_departement": "Département de rattachement",
     "communes_couvertes": "Communes couvertes",
     "taux": "Taux de couverture",
     "epci": "EPCI",
@@ -269,3 +287,9 @@ def status_label(status: str | None) -> str:
 def tier_header(tier: int) -> str:
     """``Taille 3``: the column of one tier."""
     return f"{TIER} {tier}"
+
+
+def contract_year_labels(frame: pd.DataFrame) -> pd.Series:
+    """``contract_year`` as text, with « renouvellement tacite (hypothèse) » after the fifth."""
+    years = frame["contract_year"].astype("int64").astype(str)
+    return years.where(~frame["renewal"].astype(bool), years + f" — {RENEWAL}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpts_analysis.aci.missions import group_label
-from cpts_analysis.analysis.budget import budget_by_mission
+from cpts_analysis.analysis.budget import YEAR_COLUMNS, budget_by_mission
 from cpts_analysis.core.formatting import format_euros
 from cpts_analysis.core.vocabulary import BUDGET_STATES, TOTAL
 from cpts_analysis.report.tables import amount_cell, formatted
@@ -23,21 +23,27 @@ def budget_frame(lines: pd.DataFrame) -> pd.DataFrame:
     """Years × missions, raw amounts, a total row and the state of each year (English
     columns: ``year``, one per mission id, ``amount``, ``budget_state``)."""
     table = budget_by_mission(lines)
-    missions = [c for c in table.columns if c not in ("year", "amount", "past", "projected")]
+    missions = [c for c in table.columns if c not in YEAR_COLUMNS]
     shown = pd.DataFrame({"year": table["year"].astype(str)})
     for mission in missions:
         shown[mission] = table[mission]
     shown["amount"] = table["amount"]
+    if table["renewal"].any():  # the tacit renewal is a hypothesis: say how much rests on it
+        shown["renewal_amount"] = table["renewal"]
     states = table.apply(budget_state, axis=1) if len(table) else pd.Series(dtype=str)
     shown["budget_state"] = states
-    totals = {column: float(table[column].sum()) for column in [*missions, "amount"]}
+    sums = {column: table[column] for column in [*missions, "amount"]}
+    if "renewal_amount" in shown:
+        sums["renewal_amount"] = table["renewal"]
+    totals = {column: float(values.sum()) for column, values in sums.items()}
     shown.loc[len(shown)] = {"year": TOTAL, "budget_state": ""} | totals
     return shown
 
 
 def budget_labels(shown: pd.DataFrame) -> dict[str, str]:
     """Headers the vocabulary cannot know: the missions' names, and the total column."""
-    return {column: group_label(column) for column in amount_columns(shown)} | {"amount": TOTAL}
+    missions = [c for c in amount_columns(shown) if c not in ("amount", "renewal_amount")]
+    return {column: group_label(column) for column in missions} | {"amount": TOTAL}
 
 
 def amount_columns(shown: pd.DataFrame) -> list[str]:

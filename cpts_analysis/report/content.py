@@ -14,7 +14,7 @@ import shapely
 from IPython.display import HTML
 
 from cpts_analysis.aci.missions import group_label
-from cpts_analysis.aci.rules import rule_sets
+from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
@@ -22,8 +22,10 @@ from cpts_analysis.core.formatting import MISSING, format_date, format_number, f
 from cpts_analysis.core.vocabulary import (
     DEPLOYMENT_STATES,
     PAYMENT_KINDS,
+    contract_year_labels,
     header,
     headline_label,
+    renewal_note,
     status_label,
 )
 from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
@@ -115,6 +117,33 @@ def coverage_table(result: Comparison) -> pd.DataFrame:
             "taux": format_percent,
             "communes": number_cell,
             "communes_couvertes": number_cell,
+        },
+    )
+
+
+def neighbour_table(result: Comparison) -> pd.DataFrame | HTML:
+    """The CPTS attached to other departments that cover communes of the territory: counted
+    in its coverage, not in its CPTS or funding (they are the other department's)."""
+    if result.neighbours.empty:
+        return HTML(
+            "<p>Aucune CPTS rattachée à un autre département ne couvre de commune du "
+            "territoire.</p>"
+        )
+    return formatted(
+        result.neighbours.rename(
+            columns={
+                "nom": "cpts",
+                "departement": "attached_departement",
+                "communes": "covered_communes",
+                "noms": "covered_commune_names",
+            }
+        ),
+        {
+            "cpts_id": None,
+            "cpts": None,
+            "attached_departement": None,
+            "covered_communes": number_cell,
+            "covered_commune_names": None,
         },
     )
 
@@ -244,9 +273,22 @@ def profile_summary(profile: Profile) -> pd.DataFrame:
     return indicator_rows(rows)
 
 
+def with_renewal(frame: pd.DataFrame) -> pd.DataFrame:
+    """``contract_year`` as the reader sees it: years of the tacit renewal say so."""
+    return frame.assign(contract_year=contract_year_labels(frame))
+
+
+def renewal_box(profile: Profile) -> HTML:
+    """The tacit renewal is an unconfirmed hypothesis: a profile in its renewal says so."""
+    if not profile.funding["renewal"].any():
+        return HTML("")
+    years = rules_at(profile.funding["year_start"].min()).payment.contract_years
+    return HTML(f"<p><b>{html.escape(renewal_note(years))}</b></p>")
+
+
 def years_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.years,
+        with_renewal(profile.years),
         {
             "contract_year": None,
             "debut": format_date,
@@ -260,7 +302,7 @@ def years_table(profile: Profile) -> pd.DataFrame:
 
 def schedule_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.schedule,
+        with_renewal(profile.schedule),
         {
             "date": format_date,
             "contract_year": None,
@@ -274,7 +316,7 @@ def schedule_table(profile: Profile) -> pd.DataFrame:
 
 def variable_table(profile: Profile) -> pd.DataFrame:
     return formatted(
-        profile.variable,
+        with_renewal(profile.variable),
         {
             "contract_year": None,
             "mission": group_label,

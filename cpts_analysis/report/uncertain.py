@@ -9,8 +9,8 @@ from IPython.display import HTML
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.core.formatting import format_euros
-from cpts_analysis.core.vocabulary import status_label
-from cpts_analysis.report.tables import citation, tier_range
+from cpts_analysis.core.vocabulary import RENEWAL, status_label
+from cpts_analysis.report.tables import citation, sort_key, tier_range
 
 
 def uncertain_box(result: Comparison) -> HTML:
@@ -20,15 +20,17 @@ def uncertain_box(result: Comparison) -> HTML:
     One line per mission component (its tiers merged) and each source once, numbered: at 70
     CPTS a line per tier, each with its source, filled several screens.
     """
-    renewed = result.current.loc[result.current["renewal"], "cpts_id"].nunique()
+    renewed = result.cpts.loc[result.cpts["renewal"].fillna(False).astype(bool), "nom"]
     payment = result.rule_set.payment
     sources: list[str] = []
     renewal = (
-        f"<li><b>Renouvellement tacite des contrats</b> : {renewed} CPTS au-delà de leur "
-        f"cinquième année de contrat sont financées comme si le contrat était renouvelé "
-        f"(statut <i>{html.escape(status_label(payment.renewal_status))}</i>). "
+        f"<li><b>Renouvellement tacite des contrats ({RENEWAL})</b> : {len(renewed)} CPTS "
+        f"au-delà de leur {payment.contract_years}<sup>e</sup> année de contrat sont financées "
+        f"comme si le contrat était renouvelé (statut "
+        f"<i>{html.escape(status_label(payment.renewal_status))}</i>) : "
+        f"{html.escape(', '.join(sorted(renewed, key=sort_key)))}. "
         f"<small>{citation(sources, payment.renewal_source)}</small></li>"
-        if renewed
+        if len(renewed)
         else ""
     )
     if result.uncertain.empty and not renewal:
