@@ -96,6 +96,12 @@ def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> st
             f"  ligne {h['row']} : {label}"
             for h, label in zip(result.historical, result.historical_labels, strict=True)
         ]
+    if result.history_names:
+        lines.append("Noms reconnus par l'historique des communes ou sans leur article :")
+        lines += [
+            f"  ligne {h['row']} : « {h['value']} » ({h['via']}) → {h['commune']}"
+            for h in result.history_names
+        ]
     if result.shared:
         lines.append("Communes citées par plusieurs CPTS :")
         lines += [f"  {s['code']} : {', '.join(s['cpts'])}" for s in result.shared]

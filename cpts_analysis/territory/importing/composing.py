@@ -7,8 +7,8 @@ mission. Nothing is guessed: unresolved rows are listed, never matched to a like
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -29,6 +29,7 @@ class ImportResult:
     by_code: int
     by_name: int
     historical: list[dict[str, Any]]
+    history_names: list[dict[str, Any]]  # names matched through the commune history
     unresolved: list[dict[str, Any]]
     shared: list[dict[str, Any]]
     duplicates: int
@@ -51,6 +52,7 @@ class ImportResult:
             "communes": self.communes,
             "historical": self.historical,
             "by_name": self.by_name,
+            "history_names": self.history_names,
             "unresolved": self.unresolved,
             "shared": self.shared,
         }
@@ -97,6 +99,7 @@ def resolve_rows(table: FlatTable, matcher: CommuneMatcher) -> tuple[pd.DataFram
     rows["code"] = [r.code for r in found]
     rows["candidates"] = [list(r.candidates) for r in found]
     rows["note"] = [r.note for r in found]
+    rows["via"] = [r.via for r in found]
     return rows, warnings
 
 
@@ -126,9 +129,17 @@ def drop_split_cities(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, lis
     return rows[~drop], warnings
 
 
-def equal_part(count: int) -> str:
-    """1 / count, rounded down to 6 decimals so the parts never add up to more than 1."""
-    return f"{math.floor(1_000_000 / count) / 1_000_000:.6f}".rstrip("0")
+PART_DECIMALS = 6
+
+
+def equal_shares(count: int) -> list[str]:
+    """``count`` parts of 1 written with 6 decimals that add up to exactly 1: each is 1/count
+    rounded down, and the first carries the remainder (``0.333334``, ``0.333333``,
+    ``0.333333``), so no rounding leaves a sliver of the commune uncovered."""
+    unit = 10**PART_DECIMALS
+    share, rest = divmod(unit, count)
+    values = [share + rest] + [share] * (count - 1)
+    return [str(Decimal(v) / unit) for v in values]
 
 
 def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False) -> ImportResult:
@@ -152,13 +163,16 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
     for code, group in shared_rows.groupby("code", sort=True) if equal_parts else ():
         if (group["part"] != "").any():
             continue  # parts given in the source are kept as they are
-        part = equal_part(len(group))
-        members.loc[group.index, "part"] = part
+        parts = equal_shares(len(group))
+        members.loc[group.index, "part"] = parts
+        shares = ", ".join(
+            f"« {names[k]} » {p.replace('.', ',')}"
+            for k, p in zip(group["cpts_key"], parts, strict=True)
+        )
         warnings.append(
             Problem(
                 table.label,
-                f"{matcher.label(code)} partagée à parts égales ({part.replace('.', ',')}) "
-                f"entre {', '.join(f'« {names[k]} »' for k in group['cpts_key'])}",
+                f"{matcher.label(code)} partagée à parts égales entre {shares} (total 1)",
                 severity="warning",
             )
         )
@@ -206,6 +220,16 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         historical=[
             {"row": int(r.ligne), "value": r.commune, "code": r.code}
             for r in historical.itertuples()
+        ],
+        history_names=[
+            {
+                "row": int(r.ligne),
+                "value": r.commune,
+                "code": r.code,
+                "commune": matcher.label(r.code),
+                "via": r.via,
+            }
+            for r in rows[(rows["kind"] == "name") & (rows["via"] != "")].itertuples()
         ],
         unresolved=[
             {"row": int(r.ligne), "value": r.commune, "candidates": list(r.candidates)}
