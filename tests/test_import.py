@@ -121,7 +121,10 @@ def test_pre_merger_codes_import_with_every_old_code_reported(tmp_path, capsys):
         "history_names",
         "unresolved",
         "shared",
+        "statuts",
+        "unmapped",
     }
+    assert report["statuts"] == {"projet": 11} and report["unmapped"] == []
     assert {(h["value"], h["code"]) for h in report["historical"]} == set(FORMER.items())
     assert [h["row"] for h in report["historical"]] == [17, 18, 20, 21, 22, 23, 25]
     assert report["unresolved"] == [] and report["by_name"] == 0

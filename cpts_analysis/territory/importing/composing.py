@@ -18,6 +18,7 @@ from cpts_analysis.territory.communes import cities_with_arrondissements, load_c
 from cpts_analysis.territory.importing.matching import CommuneMatcher, Resolution, former_name
 from cpts_analysis.territory.importing.names import name_key
 from cpts_analysis.territory.importing.source import FlatTable
+from cpts_analysis.territory.importing.states import StateReading, read_states
 
 
 @dataclass
@@ -33,6 +34,8 @@ class ImportResult:
     unresolved: list[dict[str, Any]]
     shared: list[dict[str, Any]]
     duplicates: int
+    unmapped: list[dict[str, Any]] = field(default_factory=list)  # state cells not used
+    notes: list[tuple[str, str]] = field(default_factory=list)  # provenance: (element, text)
     reasons: list[str] = field(default_factory=list)  # why each unresolved row is, in order
     historical_labels: list[str] = field(default_factory=list)  # old → new, with both names
     warnings: list[Problem] = field(default_factory=list)
@@ -55,7 +58,13 @@ class ImportResult:
             "history_names": self.history_names,
             "unresolved": self.unresolved,
             "shared": self.shared,
+            "statuts": self.statuses(),
+            "unmapped": self.unmapped,
         }
+
+    def statuses(self) -> dict[str, int]:
+        """CPTS written per status (``signe``, ``projet``, ``pre-projet``)."""
+        return {k: int(v) for k, v in self.tables["cpts"]["statut"].value_counts().items()}
 
 
 def resolve_rows(table: FlatTable, matcher: CommuneMatcher) -> tuple[pd.DataFrame, list[Problem]]:
@@ -142,6 +151,30 @@ def equal_shares(count: int) -> list[str]:
     return [str(Decimal(v) / unit) for v in values]
 
 
+def split_equally(
+    members: pd.DataFrame, shared_rows: pd.DataFrame, names: pd.Series, matcher: CommuneMatcher
+) -> list[tuple[str, str]]:
+    """Give each commune shared without any part equal parts (in ``members``); one
+    provenance note per commune."""
+    notes = []
+    for code, group in shared_rows.groupby("code", sort=True):
+        if (group["part"] != "").any():
+            continue  # parts given in the source are kept as they are
+        parts = equal_shares(len(group))
+        members.loc[group.index, "part"] = parts
+        shares = ", ".join(
+            f"« {names[k]} » {p.replace('.', ',')}"
+            for k, p in zip(group["cpts_key"], parts, strict=True)
+        )
+        notes.append(
+            (
+                "part_egale",
+                f"{matcher.label(code)} partagée à parts égales entre {shares} (total 1)",
+            )
+        )
+    return notes
+
+
 def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False) -> ImportResult:
     """The registry tables for ``table``; unresolved rows are listed and left out."""
     rows, warnings = resolve_rows(table, matcher)
@@ -160,22 +193,19 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         {"code": code, "cpts": [names[k] for k in group["cpts_key"]]}
         for code, group in shared_rows.groupby("code", sort=True)
     ]
-    for code, group in shared_rows.groupby("code", sort=True) if equal_parts else ():
-        if (group["part"] != "").any():
-            continue  # parts given in the source are kept as they are
-        parts = equal_shares(len(group))
-        members.loc[group.index, "part"] = parts
-        shares = ", ".join(
-            f"« {names[k]} » {p.replace('.', ',')}"
-            for k, p in zip(group["cpts_key"], parts, strict=True)
-        )
-        warnings.append(
-            Problem(
-                table.label,
-                f"{matcher.label(code)} partagée à parts égales entre {shares} (total 1)",
-                severity="warning",
+    notes: list[tuple[str, str]] = []
+    if equal_parts:
+        notes += split_equally(members, shared_rows, names, matcher)
+        warnings += [Problem(table.label, text, severity="warning") for _, text in notes]
+    else:
+        notes += [
+            (
+                "part_manquante",
+                f"{matcher.label(s['code'])} citée par {', '.join(f'« {c} »' for c in s['cpts'])} "
+                "sans part : parts à donner dans le registre",
             )
-        )
+            for s in shared
+        ]
 
     deps = members["code"].map(matcher.deps)
     majority = (
@@ -195,15 +225,23 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         dep = majority[key]
         numbers[dep] = numbers.get(dep, 0) + 1
         ids[key] = f"CPTS-{dep}-{numbers[dep]:02d}"
+    reading = read_states(table, rows.assign(cpts_key=rows["cpts"].map(name_key)))
+    warnings += reading.warnings
+    states = [reading.states[k] for k in order]
     cpts = pd.DataFrame(
         {
             "cpts_id": [ids[k] for k in order],
             "nom": [names[k] for k in order],
             "departement": [majority[k] for k in order],
-            "date_signature": "",
-            "statut": "projet",
+            "date_signature": [s.date_signature for s in states],
+            "statut": [s.statut for s in states],
         }
     )
+    missions = pd.DataFrame(
+        [(ids[k], m, d) for k in order for m, d in reading.states[k].missions.items()],
+        columns=["cpts_id", "mission", "date_demarrage"],
+    ).sort_values(["cpts_id", "mission"], ignore_index=True)
+    notes += state_notes(reading, len(order))
     communes = pd.DataFrame(
         {
             "cpts_id": members["cpts_key"].map(ids),
@@ -213,7 +251,11 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
     ).sort_values(["cpts_id", "code_commune"], ignore_index=True)
     historical = rows[rows["kind"] == "historical"]
     return ImportResult(
-        tables={"cpts": cpts.sort_values("cpts_id", ignore_index=True), "communes": communes},
+        tables={
+            "cpts": cpts.sort_values("cpts_id", ignore_index=True),
+            "communes": communes,
+            "missions": missions,
+        },
         rows=len(rows),
         by_code=int((rows["kind"] == "code").sum()),
         by_name=int((rows["kind"] == "name").sum()),
@@ -237,6 +279,8 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         ],
         shared=shared,
         duplicates=int(twice.sum()),
+        unmapped=reading.unmapped,
+        notes=notes,
         reasons=list(unresolved["note"]),
         historical_labels=[
             f"{r.commune} ({former_name(matcher, r.commune.strip()) or 'nom inconnu'}) → "
@@ -245,3 +289,27 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         ],
         warnings=warnings,
     )
+
+
+def state_notes(reading: StateReading, count: int) -> list[tuple[str, str]]:
+    """Provenance notes on states: the columns read, or the default the registry rests on."""
+    if not reading.columns:
+        return [
+            (
+                "hypothese",
+                f"la liste ne donne ni statut ni date de signature : les {count} CPTS sont "
+                "écrites au statut « projet », sans date ni mission (aucun financement "
+                "calculé tant que le registre ne les complète pas)",
+            )
+        ]
+    notes = [("colonnes_etat", ", ".join(f"« {c} »" for c in reading.columns))]
+    assumed = [m for s in reading.states.values() for m in s.assumed_missions]
+    if assumed:
+        notes.append(
+            (
+                "hypothese",
+                f"{len(assumed)} mission(s) marquées sans date : démarrage supposé à la date "
+                "de signature (ou à l'entrée en vigueur de la mission si elle est postérieure)",
+            )
+        )
+    return notes
