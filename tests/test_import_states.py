@@ -44,6 +44,8 @@ ROWS = [  # spreadsheet rows 3… (a title line and the header above)
         ("Lettre d'intention validée", "pre-projet"),
         ("Pré-projet", "pre-projet"),
         ("En émergence", "pre-projet"),
+        ("En ingénierie de projet", "pre-projet"),
+        ("Dépôt de la lettre d'intention", "pre-projet"),
         ("En stand-by", None),
         ("ACI", None),  # the agreement named, not its state: no guess
     ],
@@ -181,3 +183,18 @@ def test_hand_written_registries_have_no_provenance(tmp_path):
     folder = write_template(tmp_path / "vierge")
     assert not (folder / "provenance.csv").exists()
     assert load_registry(EXAMPLE_REGISTRY).provenance.empty
+
+
+def test_csv_state_headers_with_apostrophes(tmp_path, capsys):
+    """« État d'avancement » and « Date de signature » as a CSV writes them (Windows-1252)."""
+    source = tmp_path / "liste.csv"
+    text = "CPTS;Commune;Dép.;État d'avancement;Date de signature\n"
+    text += "CPTS Pantin;Pantin;93;En fonctionnement;22/04/2021\n"
+    text += "CPTS BLLR;Bagnolet;93;Dépôt de la lettre d'intention;\n"
+    source.write_bytes(text.encode("cp1252"))
+    out = tmp_path / "registre"
+    argv = ["import", str(source), str(out), "--departement-column", "Dép."]
+    assert main([*argv, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["statuts"] == {"signe": 1, "pre-projet": 1}
+    cpts = load_registry(out).cpts.set_index("nom")
+    assert cpts.loc["CPTS Pantin", "date_signature"] == pd.Timestamp("2021-04-22")

@@ -36,7 +36,8 @@ STATUS_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(lettre d intention|pre projet|emergence|en constitution|constitution|amorcage|"
-            r"reflexion|en creation|redaction|elaboration|ecriture)\b"
+            r"reflexion|en creation|redaction|elaboration|ecriture|ingenierie|formalisation|"
+            r"declaration d interet)\b"
         ),
         "pre-projet",
     ),
