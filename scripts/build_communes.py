@@ -10,7 +10,9 @@ Inputs
     légales 2023, departments, regions and EPCI; former codes (``anciensCodes``) and communes
     déléguées / associées with their chef-lieu.
   * ``etalab-decoupage-administratif-0.8.0.tgz`` (npm): the last version shipping
-    ``historique-communes.json`` (INSEE history since 1943, COG 2019): the names of former codes.
+    ``historique-communes.json`` (INSEE history since 1943, COG 2019): the names of former codes
+    and every name a code has carried; its COG 2019 commune list, compared by code with 6.0.0,
+    gives the names changed since.
 
 Usage: ``python scripts/build_communes.py [--src DIR] [--out DIR]`` (``make data``).
 """
@@ -53,6 +55,15 @@ SHA256 = {
     HISTORY_TARBALL: "3731209f86aab7c92a7de236caa6c5cc70c2ca0c4e21407e7e132b7483d04fe5",
 }
 HISTORY_COLUMNS = ["code_ancien", "nom_ancien", "code", "type"]
+FORMER_NAME_COLUMNS = ["code_ancien", "nom_ancien", "code", "motif"]
+# How a name stopped designating its code's commune (``raisonFin`` of the INSEE history).
+RENAMED = {"changement de nom", "renommage suite à création d’une commune fille"}
+SPLIT = {
+    "dé-fusion",
+    "rétablissement",
+    "recomposition de la commune groupe",
+    "recomposition de la commune parent",
+}
 GRID = 1e-5  # ~1 m: halves the Parquet size, far below the contours' own simplification
 COLUMNS = ["code", "type", "nom", "commune_parent", "dep", "reg", "population"]
 PARQUET_METADATA = {
@@ -181,17 +192,22 @@ def read_npm(tarball: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def read_history_names(tarball: Path) -> dict[str, str]:
+def read_history(tarball: Path) -> list[dict[str, Any]]:
+    """``historique-communes.json`` of the 0.8.0 package (INSEE history since 1943, up to
+    COG 2019: an entry without ``dateFin`` is the 2019 state), read straight from the tarball."""
+    with tarfile.open(tarball, "r:gz") as tf:
+        member = tf.extractfile("package/data/historique-communes.json")
+        if member is None:
+            raise BuildError(f"{tarball}: package/data/historique-communes.json not found")
+        return list(json.load(member))
+
+
+def history_names(entries: list[dict[str, Any]]) -> dict[str, str]:
     """Code → latest name in the INSEE history (0.8.0): as a commune if it ever was one, else
     as a commune déléguée (Pont-Farcy 50649 changed department straight into one).
 
     Entry ids end with their start date (``COM-60696@1943-01-01``), so the latest wins.
     """
-    with tarfile.open(tarball, "r:gz") as tf:
-        member = tf.extractfile("package/data/historique-communes.json")
-        if member is None:
-            raise BuildError(f"{tarball}: package/data/historique-communes.json not found")
-        entries = json.load(member)
     ranked = sorted(
         (e["type"] == "COM", e["id"].rpartition("@")[2], e["code"], e["nom"]) for e in entries
     )
@@ -396,6 +412,65 @@ def commune_history(
     return table.reset_index(drop=True).astype("string")
 
 
+def former_names(
+    entries: list[dict[str, Any]],
+    communes_2025: list[dict[str, Any]],
+    current: pd.DataFrame,
+    history: pd.DataFrame,
+) -> pd.DataFrame:
+    """Every other name a code has carried → today's commune: ``code_ancien, nom_ancien, code,
+    motif``, beside the names ``communes.csv`` and ``communes_historique.csv`` already give.
+
+    Names come from the INSEE history (0.8.0, since 1943, every entry: commune, commune
+    déléguée, associée or parente); its 2019 state compared by code with COG 2025 gives the
+    names changed since 2019. ``motif``: ``changement de nom`` (renamed),
+    ``fusion`` (the code's commune merged, was absorbed or became a commune déléguée, or still
+    carried that name as part of a commune in 2019) or ``scission`` (the code's commune was
+    split and the code went on with one part).
+    """
+    com = current[current["type"] == "COM"].set_index("code")["nom"]
+    target = dict(zip(history["code_ancien"], history["code"], strict=True))
+    target.update({code: code for code in com.index})
+    known = set(zip(history["code_ancien"], history["nom_ancien"], strict=True))
+    known |= set(zip(com.index, com, strict=True))
+    communes_2019 = {e["code"] for e in entries if e["type"] == "COM" and "dateFin" not in e}
+    merged_since_2019 = {
+        e["code"]
+        for e in communes_2025
+        if e["type"] == "commune-actuelle" and communes_2019 & set(e.get("anciensCodes", []))
+    }
+
+    def motif(entry: dict[str, Any]) -> str:
+        reason = entry.get("raisonFin")
+        if reason is None:  # still this name in 2019: changed since, or the name of a part
+            renamed = entry["type"] == "COM" and entry["code"] not in merged_since_2019
+            return "changement de nom" if renamed else "fusion"
+        return (
+            "changement de nom"
+            if reason in RENAMED
+            else "scission"
+            if reason in SPLIT
+            else "fusion"
+        )
+
+    # The commune's own entries first, then the latest end: the most telling reason wins.
+    ranked = sorted(
+        entries,
+        key=lambda e: (e["type"] == "COM", e.get("dateFin", "9999"), e["id"]),
+        reverse=True,
+    )
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
+    for entry in ranked:
+        key = (entry["code"], entry["nom"])
+        if entry["code"] in target and key not in known and key not in rows:
+            rows[key] = (target[entry["code"]], motif(entry))
+    table = pd.DataFrame(
+        [(code, name, now, why) for (code, name), (now, why) in rows.items()],
+        columns=FORMER_NAME_COLUMNS,
+    )
+    return table.sort_values(["code_ancien", "nom_ancien"], ignore_index=True).astype("string")
+
+
 def check_invariants(df: pd.DataFrame) -> None:
     """Guards from §3.3 that hold for any correct build, whatever the vintage."""
     if df["code"].duplicated().any():
@@ -459,7 +534,8 @@ def build(src: Path, out: Path) -> dict[str, Path]:
     t = time.perf_counter()
     contours = read_contours(src / WHEEL)
     npm = read_npm(src / TARBALL)
-    old_names = read_history_names(src / HISTORY_TARBALL)
+    history_entries = read_history(src / HISTORY_TARBALL)
+    old_names = history_names(history_entries)
     rows = current_communes(npm["communes"])
     timings["lecture"] = time.perf_counter() - t
 
@@ -468,7 +544,11 @@ def build(src: Path, out: Path) -> dict[str, Path]:
     df = attributes(rows)
     check_invariants(df)
     tables = small_tables(npm, df)
-    tables["communes_historique.csv"] = commune_history(npm["communes"], df, old_names)
+    history = commune_history(npm["communes"], df, old_names)
+    tables["communes_historique.csv"] = history
+    tables["communes_anciens_noms.csv"] = former_names(
+        history_entries, npm["communes"], df, history
+    )
     timings["construction"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -183,6 +183,7 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
         "epci.csv",
         "epci_communes.csv",
         "communes_historique.csv",
+        "communes_anciens_noms.csv",
     ]
     for name in csvs:
         assert (tmp_path / name).read_bytes() == (data / name).read_bytes(), name

@@ -113,7 +113,18 @@ def test_pre_merger_codes_import_with_every_old_code_reported(tmp_path, capsys):
     code, stdout, err = run(capsys, "import", str(source), str(out), "--format", "json")
     assert code == 0, err
     report = json.loads(stdout)
-    assert set(report) == {"cpts", "communes", "historical", "by_name", "unresolved", "shared"}
+    assert set(report) == {
+        "cpts",
+        "communes",
+        "historical",
+        "by_name",
+        "history_names",
+        "unresolved",
+        "shared",
+        "statuts",
+        "unmapped",
+    }
+    assert report["statuts"] == {"projet": 11} and report["unmapped"] == []
     assert {(h["value"], h["code"]) for h in report["historical"]} == set(FORMER.items())
     assert [h["row"] for h in report["historical"]] == [17, 18, 20, 21, 22, 23, 25]
     assert report["unresolved"] == [] and report["by_name"] == 0
@@ -155,6 +166,11 @@ def test_names_resolve_what_the_reference_can_and_list_the_rest(tmp_path, capsys
         + report["unresolved"]
     )  # exact candidates are checked below
     assert [u["row"] for u in report["unresolved"]] == [25, 26]
+    assert [(h["row"], h["code"], h["via"]) for h in report["history_names"]] == [
+        (17, "05053", "ancienne commune « Lagrand »"),
+        (18, "05118", "commune déléguée « Ribiers »"),
+        (24, "74010", "commune déléguée « Annecy-le-Vieux »"),
+    ]
     assert report["unresolved"][0]["candidates"][0] == "83119 Saint-Tropez (83)"
     assert report["unresolved"][1]["candidates"] == ["04001 Aiglun (04)", "06001 Aiglun (06)"]
 
@@ -173,10 +189,13 @@ def test_equal_parts_make_a_valid_registry(tmp_path, capsys):
     code, stdout, err = run(capsys, "import", str(source), str(out), "--equal-parts")
     assert code == 0
     assert "ligne 22 : 42024 (Bouthéon) → 42005 Andrézieux-Bouthéon (42)" in stdout
-    assert "06088 Nice (06) partagée à parts égales (0,333333) entre « CPTS Nice Ouest »" in err
+    assert (
+        "06088 Nice (06) partagée à parts égales entre « CPTS Nice Ouest » 0,333334, "
+        "« CPTS Nice Centre » 0,333333, « CPTS Nice Est » 0,333333 (total 1)"
+    ) in err
     registry = load_registry(out)
     nice = registry.communes[registry.communes["code_commune"] == "06088"]
-    assert nice["part"].tolist() == [0.333333] * 3
+    assert sorted(nice["part"].tolist()) == [0.333333, 0.333333, 0.333334]
     assert (
         set(registry.cpts["statut"]) == {"projet"} and registry.cpts["date_signature"].isna().all()
     )
@@ -307,8 +326,9 @@ def test_matcher_never_guesses():
     matcher = CommuneMatcher()
     assert matcher.resolve("Aiglun (04)").code == "04001"
     assert matcher.resolve("Aiglun").kind == "unresolved"
-    assert matcher.resolve("Nice", "83").candidates == ("06088 Nice (06)",)
-    assert matcher.resolve("Nice", "83").code is None
+    in_var = matcher.resolve("Nice", "83")  # candidates stay in the department given
+    assert in_var.code is None and all(c.endswith("(83)") for c in in_var.candidates)
+    assert in_var.note == "nom inconnu dans le département 83 (ailleurs : 06088 Nice (06))"
     assert matcher.resolve("99999").kind == "unresolved"
     assert matcher.resolve("1004").code == "01004"
 

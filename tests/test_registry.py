@@ -468,7 +468,8 @@ def test_template_round_trip(tmp_path: Path, name: str) -> None:
 def test_template_headers(tmp_path: Path) -> None:
     folder = write_template(tmp_path / "modele")
     assert (folder / "cpts.csv").read_text() == ("cpts_id,nom,departement,date_signature,statut\n")
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in TABLES)
+    expected = sorted(f"{n}.csv" for n, spec in TABLES.items() if spec.template)
+    assert sorted(p.name for p in folder.iterdir()) == expected
 
 
 def test_template_into_empty_folder(tmp_path: Path) -> None:

@@ -19,8 +19,23 @@ DESCRIPTION = (
     "Lit une liste à plat (une ligne par CPTS et commune : CSV UTF-8 ou Windows-1252, "
     "séparateur , ou ; ; ou classeur .xlsx) et écrit un registre au format de `template` "
     "(dossier de CSV, ou .xlsx si OUT finit par .xlsx). Les communes sont données par code "
-    "Insee, code d'avant une fusion ou nom ; rien n'est deviné : les lignes non résolues sont "
-    "listées avec au plus 3 candidats."
+    "Insee, code d'avant une fusion ou nom (noms actuels, anciens noms, communes déléguées, "
+    "nom sans article) ; rien n'est deviné : les lignes non résolues sont listées avec au plus "
+    "3 candidats. Les colonnes de statut (« ACI signé », « Projet de santé validé »…), de date "
+    "de signature (JJ/MM/AAAA ou date Excel) et de missions sont reprises ; ce qui ne peut "
+    "l'être est listé. Le registre garde sa provenance (fichier, feuille, date, choix, noms "
+    "reconnus, hypothèses) dans sa table provenance."
+)
+# Options recorded in the registry's provenance, as the user typed them.
+RECORDED_OPTIONS = (
+    "sheet",
+    "cpts_column",
+    "commune_column",
+    "departement_column",
+    "statut_column",
+    "date_column",
+    "equal_parts",
+    "keep_unresolved",
 )
 
 
@@ -34,6 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--cpts-column", help="en-tête de la colonne des CPTS")
     parser.add_argument("--commune-column", help="en-tête de la colonne des communes")
     parser.add_argument("--departement-column", help="en-tête de la colonne des départements")
+    parser.add_argument("--statut-column", help="en-tête de la colonne du statut des CPTS")
+    parser.add_argument("--date-column", help="en-tête de la colonne de la date de signature ACI")
     parser.add_argument(
         "--equal-parts",
         action="store_true",
@@ -70,6 +87,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         commune_column=args.commune_column,
         departement_column=args.departement_column,
         equal_parts=args.equal_parts,
+        statut_column=args.statut_column,
+        date_column=args.date_column,
+        choices=choices(args),
     )
     print_problems(result.warnings)
     write = not result.unresolved or args.keep_unresolved
@@ -82,19 +102,42 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_DATA if result.unresolved else 0
 
 
+def choices(args: argparse.Namespace) -> list[str]:
+    """The options given, as typed (``--equal-parts``, ``--sheet CPTS 2026``)."""
+    given = []
+    for name in RECORDED_OPTIONS:
+        value = getattr(args, name)
+        option = "--" + name.replace("_", "-")
+        if value is True:
+            given.append(option)
+        elif value not in (None, False):
+            given.append(f"{option} {value}")
+    return given
+
+
 def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> str:
+    from cpts_analysis.territory.importing.states import STATUS_LABELS
+
     lines = [
         f"{args.source} : {result.rows} ligne(s), {result.cpts} CPTS, "
         f"{result.communes} commune(s) distincte(s)",
         f"  résolues par code : {result.by_code} ; par code historique : "
         f"{len(result.historical)} ; par nom : {result.by_name} ; doublons fusionnés : "
         f"{result.duplicates} ; non résolues : {len(result.unresolved)}",
+        "  statuts écrits : "
+        + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in sorted(result.statuses().items())),
     ]
     if result.historical:
         lines.append("Codes historiques (remplacés par la commune actuelle) :")
         lines += [
             f"  ligne {h['row']} : {label}"
             for h, label in zip(result.historical, result.historical_labels, strict=True)
+        ]
+    if result.history_names:
+        lines.append("Noms reconnus par l'historique des communes ou sans leur article :")
+        lines += [
+            f"  ligne {h['row']} : « {h['value']} » ({h['via']}) → {h['commune']}"
+            for h in result.history_names
         ]
     if result.shared:
         lines.append("Communes citées par plusieurs CPTS :")
@@ -104,6 +147,12 @@ def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> st
                 "  → indiquez la part de chaque CPTS dans la colonne part du registre "
                 "(ou relancez avec --equal-parts), puis lancez `validate`"
             )
+    if result.unmapped:
+        lines.append("Valeurs d'état non reprises :")
+        lines += [
+            f"  ligne {u['row']}, colonne {u['column']} : « {u['value']} » : {u['reason']}"
+            for u in result.unmapped
+        ]
     if result.unresolved:
         lines.append("Lignes non résolues :")
         for u, reason in zip(result.unresolved, result.reasons, strict=True):

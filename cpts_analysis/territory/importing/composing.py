@@ -7,8 +7,8 @@ mission. Nothing is guessed: unresolved rows are listed, never matched to a like
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -18,6 +18,7 @@ from cpts_analysis.territory.communes import cities_with_arrondissements, load_c
 from cpts_analysis.territory.importing.matching import CommuneMatcher, Resolution, former_name
 from cpts_analysis.territory.importing.names import name_key
 from cpts_analysis.territory.importing.source import FlatTable
+from cpts_analysis.territory.importing.states import StateReading, read_states
 
 
 @dataclass
@@ -29,9 +30,12 @@ class ImportResult:
     by_code: int
     by_name: int
     historical: list[dict[str, Any]]
+    history_names: list[dict[str, Any]]  # names matched through the commune history
     unresolved: list[dict[str, Any]]
     shared: list[dict[str, Any]]
     duplicates: int
+    unmapped: list[dict[str, Any]] = field(default_factory=list)  # state cells not used
+    notes: list[tuple[str, str]] = field(default_factory=list)  # provenance: (element, text)
     reasons: list[str] = field(default_factory=list)  # why each unresolved row is, in order
     historical_labels: list[str] = field(default_factory=list)  # old → new, with both names
     warnings: list[Problem] = field(default_factory=list)
@@ -51,9 +55,16 @@ class ImportResult:
             "communes": self.communes,
             "historical": self.historical,
             "by_name": self.by_name,
+            "history_names": self.history_names,
             "unresolved": self.unresolved,
             "shared": self.shared,
+            "statuts": self.statuses(),
+            "unmapped": self.unmapped,
         }
+
+    def statuses(self) -> dict[str, int]:
+        """CPTS written per status (``signe``, ``projet``, ``pre-projet``)."""
+        return {k: int(v) for k, v in self.tables["cpts"]["statut"].value_counts().items()}
 
 
 def resolve_rows(table: FlatTable, matcher: CommuneMatcher) -> tuple[pd.DataFrame, list[Problem]]:
@@ -97,6 +108,7 @@ def resolve_rows(table: FlatTable, matcher: CommuneMatcher) -> tuple[pd.DataFram
     rows["code"] = [r.code for r in found]
     rows["candidates"] = [list(r.candidates) for r in found]
     rows["note"] = [r.note for r in found]
+    rows["via"] = [r.via for r in found]
     return rows, warnings
 
 
@@ -126,9 +138,41 @@ def drop_split_cities(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, lis
     return rows[~drop], warnings
 
 
-def equal_part(count: int) -> str:
-    """1 / count, rounded down to 6 decimals so the parts never add up to more than 1."""
-    return f"{math.floor(1_000_000 / count) / 1_000_000:.6f}".rstrip("0")
+PART_DECIMALS = 6
+
+
+def equal_shares(count: int) -> list[str]:
+    """``count`` parts of 1 written with 6 decimals that add up to exactly 1: each is 1/count
+    rounded down, and the first carries the remainder (``0.333334``, ``0.333333``,
+    ``0.333333``), so no rounding leaves a sliver of the commune uncovered."""
+    unit = 10**PART_DECIMALS
+    share, rest = divmod(unit, count)
+    values = [share + rest] + [share] * (count - 1)
+    return [str(Decimal(v) / unit) for v in values]
+
+
+def split_equally(
+    members: pd.DataFrame, shared_rows: pd.DataFrame, names: pd.Series, matcher: CommuneMatcher
+) -> list[tuple[str, str]]:
+    """Give each commune shared without any part equal parts (in ``members``); one
+    provenance note per commune."""
+    notes = []
+    for code, group in shared_rows.groupby("code", sort=True):
+        if (group["part"] != "").any():
+            continue  # parts given in the source are kept as they are
+        parts = equal_shares(len(group))
+        members.loc[group.index, "part"] = parts
+        shares = ", ".join(
+            f"« {names[k]} » {p.replace('.', ',')}"
+            for k, p in zip(group["cpts_key"], parts, strict=True)
+        )
+        notes.append(
+            (
+                "part_egale",
+                f"{matcher.label(code)} partagée à parts égales entre {shares} (total 1)",
+            )
+        )
+    return notes
 
 
 def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False) -> ImportResult:
@@ -149,19 +193,19 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         {"code": code, "cpts": [names[k] for k in group["cpts_key"]]}
         for code, group in shared_rows.groupby("code", sort=True)
     ]
-    for code, group in shared_rows.groupby("code", sort=True) if equal_parts else ():
-        if (group["part"] != "").any():
-            continue  # parts given in the source are kept as they are
-        part = equal_part(len(group))
-        members.loc[group.index, "part"] = part
-        warnings.append(
-            Problem(
-                table.label,
-                f"{matcher.label(code)} partagée à parts égales ({part.replace('.', ',')}) "
-                f"entre {', '.join(f'« {names[k]} »' for k in group['cpts_key'])}",
-                severity="warning",
+    notes: list[tuple[str, str]] = []
+    if equal_parts:
+        notes += split_equally(members, shared_rows, names, matcher)
+        warnings += [Problem(table.label, text, severity="warning") for _, text in notes]
+    else:
+        notes += [
+            (
+                "part_manquante",
+                f"{matcher.label(s['code'])} citée par {', '.join(f'« {c} »' for c in s['cpts'])} "
+                "sans part : parts à donner dans le registre",
             )
-        )
+            for s in shared
+        ]
 
     deps = members["code"].map(matcher.deps)
     majority = (
@@ -181,15 +225,23 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         dep = majority[key]
         numbers[dep] = numbers.get(dep, 0) + 1
         ids[key] = f"CPTS-{dep}-{numbers[dep]:02d}"
+    reading = read_states(table, rows.assign(cpts_key=rows["cpts"].map(name_key)))
+    warnings += reading.warnings
+    states = [reading.states[k] for k in order]
     cpts = pd.DataFrame(
         {
             "cpts_id": [ids[k] for k in order],
             "nom": [names[k] for k in order],
             "departement": [majority[k] for k in order],
-            "date_signature": "",
-            "statut": "projet",
+            "date_signature": [s.date_signature for s in states],
+            "statut": [s.statut for s in states],
         }
     )
+    missions = pd.DataFrame(
+        [(ids[k], m, d) for k in order for m, d in reading.states[k].missions.items()],
+        columns=["cpts_id", "mission", "date_demarrage"],
+    ).sort_values(["cpts_id", "mission"], ignore_index=True)
+    notes += state_notes(reading, len(order))
     communes = pd.DataFrame(
         {
             "cpts_id": members["cpts_key"].map(ids),
@@ -199,7 +251,11 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
     ).sort_values(["cpts_id", "code_commune"], ignore_index=True)
     historical = rows[rows["kind"] == "historical"]
     return ImportResult(
-        tables={"cpts": cpts.sort_values("cpts_id", ignore_index=True), "communes": communes},
+        tables={
+            "cpts": cpts.sort_values("cpts_id", ignore_index=True),
+            "communes": communes,
+            "missions": missions,
+        },
         rows=len(rows),
         by_code=int((rows["kind"] == "code").sum()),
         by_name=int((rows["kind"] == "name").sum()),
@@ -207,12 +263,24 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
             {"row": int(r.ligne), "value": r.commune, "code": r.code}
             for r in historical.itertuples()
         ],
+        history_names=[
+            {
+                "row": int(r.ligne),
+                "value": r.commune,
+                "code": r.code,
+                "commune": matcher.label(r.code),
+                "via": r.via,
+            }
+            for r in rows[(rows["kind"] == "name") & (rows["via"] != "")].itertuples()
+        ],
         unresolved=[
             {"row": int(r.ligne), "value": r.commune, "candidates": list(r.candidates)}
             for r in unresolved.itertuples()
         ],
         shared=shared,
         duplicates=int(twice.sum()),
+        unmapped=reading.unmapped,
+        notes=notes,
         reasons=list(unresolved["note"]),
         historical_labels=[
             f"{r.commune} ({former_name(matcher, r.commune.strip()) or 'nom inconnu'}) → "
@@ -221,3 +289,27 @@ def compose(table: FlatTable, matcher: CommuneMatcher, equal_parts: bool = False
         ],
         warnings=warnings,
     )
+
+
+def state_notes(reading: StateReading, count: int) -> list[tuple[str, str]]:
+    """Provenance notes on states: the columns read, or the default the registry rests on."""
+    if not reading.columns:
+        return [
+            (
+                "hypothese",
+                f"la liste ne donne ni statut ni date de signature : les {count} CPTS sont "
+                "écrites au statut « projet », sans date ni mission (aucun financement "
+                "calculé tant que le registre ne les complète pas)",
+            )
+        ]
+    notes = [("colonnes_etat", ", ".join(f"« {c} »" for c in reading.columns))]
+    assumed = [m for s in reading.states.values() for m in s.assumed_missions]
+    if assumed:
+        notes.append(
+            (
+                "hypothese",
+                f"{len(assumed)} mission(s) marquées sans date : démarrage supposé à la date "
+                "de signature (ou à l'entrée en vigueur de la mission si elle est postérieure)",
+            )
+        )
+    return notes

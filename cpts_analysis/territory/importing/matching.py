@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from cpts_analysis.territory.communes import (
     load_commune_history,
+    load_commune_names_history,
     load_communes,
     load_departements,
 )
@@ -28,29 +29,53 @@ FUZZY_CUTOFF = 70  # rapidfuzz ratio (0–100); below it a suggestion is more no
 @dataclass(frozen=True)
 class Resolution:
     """How one commune cell was read: ``kind`` is ``code``, ``historical``, ``name`` or
-    ``unresolved``; ``code`` the current commune or arrondissement (None if unresolved)."""
+    ``unresolved``; ``code`` the current commune or arrondissement (None if unresolved);
+    ``via`` says, for a name, what history it was matched through (empty for today's name)."""
 
     kind: str
     code: str | None
     candidates: tuple[str, ...] = ()
     note: str = ""
+    via: str = ""
+
+
+Tier = dict[str, dict[str, str]]  # name key → {current code: how the name leads to it}
 
 
 @dataclass
 class _Names:
-    """Name key → current codes, one map per source, most authoritative first."""
+    """Name key → current codes, one map per source, most authoritative first; ``bare`` holds
+    every name without its leading article (« Bono » for Le Bono), consulted last."""
 
-    current: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    delegated: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    former: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    current: Tier = field(default_factory=lambda: defaultdict(dict))
+    delegated: Tier = field(default_factory=lambda: defaultdict(dict))
+    former: Tier = field(default_factory=lambda: defaultdict(dict))
+    bare: Tier = field(default_factory=lambda: defaultdict(dict))
 
-    def tiers(self) -> tuple[dict[str, set[str]], ...]:
+    def tiers(self) -> tuple[Tier, ...]:
         return self.current, self.delegated, self.former
 
 
+_ARTICLE = re.compile(r"^(?:le|la|les|l) (?=\S)")
+HISTORY_LABELS = {
+    "deleguee": "commune déléguée",
+    "associee": "commune associée",
+    "ancienne": "ancienne commune",
+    "changement de nom": "ancien nom",
+    "fusion": "nom d'avant fusion",
+    "scission": "nom d'avant scission",
+}
+
+
+def without_article(key: str) -> str:
+    """``le bono`` → ``bono``: lists often drop the article the COG writes."""
+    return _ARTICLE.sub("", key)
+
+
 class CommuneMatcher:
-    """Index of current communes, arrondissements, communes déléguées / associées and former
-    communes (COG 2025 and the INSEE history shipped in ``data/``)."""
+    """Index of every name the pinned releases record: current communes and arrondissements,
+    communes déléguées / associées, former communes and former names of a code (renames,
+    mergers, since 1943), each also without its article (``data/``, see its README)."""
 
     def __init__(self) -> None:
         communes = load_communes()
@@ -61,20 +86,29 @@ class CommuneMatcher:
         self.former = history[~history["code_ancien"].isin(current)].set_index("code_ancien")
         self.by_dep: dict[str | None, _Names] = defaultdict(_Names)
         for code, name in zip(communes["code"], communes["nom"], strict=True):
-            self._add("current", name, code)
+            self._add("current", name, code, "")
         named = history.dropna(subset=["nom_ancien"])
         for name, code, kind in zip(named["nom_ancien"], named["code"], named["type"], strict=True):
-            self._add("former" if kind == "ancienne" else "delegated", name, code)
+            tier = "former" if kind == "ancienne" else "delegated"
+            self._add(tier, name, code, f"{HISTORY_LABELS[kind]} « {name} »")
+        renamed = load_commune_names_history()
+        for name, code, motif in zip(
+            renamed["nom_ancien"], renamed["code"], renamed["motif"], strict=True
+        ):
+            self._add("former", name, code, f"{HISTORY_LABELS[motif]} « {name} »")
         departements = load_departements()
         self.departements = set(departements["code"])
         self.departement_names = {
             name_key(n): c for n, c in zip(departements["nom"], departements["code"], strict=True)
         }
 
-    def _add(self, tier: str, name: str, code: str) -> None:
+    def _add(self, tier: str, name: str, code: str, via: str) -> None:
         key = name_key(name)
+        bare_via = f"nom sans son article (« {name} »{f', {via}' if via else ''})"
         for scope in (self.deps[code], None):
-            getattr(self.by_dep[scope], tier)[key].add(code)
+            names = self.by_dep[scope]
+            getattr(names, tier)[key].setdefault(code, via)
+            names.bare[without_article(key)].setdefault(code, bare_via)
 
     def departement(self, text: str) -> str | None:
         """A department cell as a code: ``6``, ``06``, ``2a`` or ``Alpes-Maritimes``."""
@@ -110,20 +144,26 @@ class CommuneMatcher:
         found = self._exact(key, scope)
         if found is not None:
             return found
-        if scope is not None:  # maybe the department column is wrong: suggest, never pick
+        note = "nom inconnu"
+        if scope is not None:  # candidates stay in the department; other ones are only named
             elsewhere = self._exact(key, None)
             if elsewhere is not None:
-                labels = elsewhere.candidates or (self.label(str(elsewhere.code)),)
-                return Resolution("unresolved", None, labels, "hors du département indiqué")
-        return Resolution("unresolved", None, self._close(key, scope), "nom inconnu")
+                codes = elsewhere.candidates or (self.label(str(elsewhere.code)),)
+                note = f"nom inconnu dans le département {scope} (ailleurs : {' ; '.join(codes)})"
+        return Resolution("unresolved", None, self._close(key, scope), note)
 
     def _exact(self, key: str, scope: str | None) -> Resolution | None:
-        """The first tier (current, delegated, former names) that knows ``key``, if any."""
+        """The first tier (current, delegated, former names, then names without their
+        article) that knows ``key``, if any."""
         names = self.by_dep.get(scope)
-        for tier in names.tiers() if names else ():
-            codes = tier.get(key, set())
+        if names is None:
+            return None
+        lookups = [(tier, key) for tier in names.tiers()] + [(names.bare, without_article(key))]
+        for tier, wanted in lookups:
+            codes = tier.get(wanted, {})
             if len(codes) == 1:
-                return Resolution("name", next(iter(codes)))
+                code, via = next(iter(codes.items()))
+                return Resolution("name", code, via=via)
             if codes:
                 labels = tuple(self.label(c) for c in sorted(codes)[:MAX_CANDIDATES])
                 return Resolution("unresolved", None, labels, "nom ambigu")
@@ -131,7 +171,7 @@ class CommuneMatcher:
 
     def _close(self, key: str, scope: str | None) -> tuple[str, ...]:
         names = self.by_dep.get(scope) or self.by_dep[None]
-        pool = {k: codes for tier in reversed(names.tiers()) for k, codes in tier.items()}
+        pool = {k: list(codes) for tier in reversed(names.tiers()) for k, codes in tier.items()}
         found = process.extract(
             key, list(pool), scorer=fuzz.ratio, limit=MAX_CANDIDATES, score_cutoff=FUZZY_CUTOFF
         )

@@ -75,8 +75,8 @@ def name_key(text: str) -> str:
 
 
 def header_key(text: str) -> str:
-    """Column header key: case, accents, spaces and ``_`` ignored (``Nom de la CPTS`` →
-    ``nomdelacpts``)."""
+    """Column header key: case, accents, spaces, ``_``, ``-`` and apostrophes ignored
+    (``Nom de la CPTS`` → ``nomdelacpts``, ``État d'avancement`` → ``etatdavancement``)."""
     text = unicodedata.normalize("NFKD", repair_encoding(str(text)))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[\s_\-]+", "", text)
+    return re.sub(r"[\s_\-'’]+", "", text)

@@ -19,23 +19,65 @@ HEADERS = {
     "commune": ("codecommune", "codeinsee", "insee", "commune", "nomcommune", "libellecommune"),
     "departement": ("departement", "dep", "codedepartement"),
     "part": ("part",),
+    "statut": (
+        "statut",
+        "statutcpts",
+        "statutaci",
+        "etat",
+        "etatdavancement",
+        "avancement",
+        "stade",
+        "etape",
+        "phase",
+    ),
+    "date_signature": (
+        "datesignature",
+        "datedesignature",
+        "datesignatureaci",
+        "datedesignatureaci",
+        "datedesignaturedelaci",
+        "datedesignatureducontrat",
+        "datedesignatureducontrataci",
+        "datesignaturecontrat",
+        "datesignaturecontrataci",
+        "signatureaci",
+        "datecontractualisation",
+        "datedecontractualisation",
+        "dateaci",
+    ),
+    "missions": ("missions", "missionsengagees", "missionsdemarrees", "missionsaci"),
 }
+# A column per mission: its header names the mission (« Accès aux soins », « Mission parcours »,
+# « Date démarrage prévention »); searched in this order, first keyword found wins.
+MISSION_KEYWORDS = (
+    ("accesauxsoins", "acces_soins"),
+    ("accessoins", "acces_soins"),
+    ("parcours", "parcours"),
+    ("prevention", "prevention"),
+    ("crise", "crise_sanitaire"),
+    ("qualite", "qualite"),
+    ("pertinence", "qualite"),
+    ("accompagnement", "accompagnement"),
+)
 HEADER_SEARCH_ROWS = 10  # title lines above the header are common in published sheets
 
 
 @dataclass(frozen=True)
 class FlatTable:
-    """The rows of a flat list: ``ligne`` (as the spreadsheet shows it), ``cpts``,
-    ``commune``, ``departement`` and ``part`` (empty text when the column is absent)."""
+    """The rows of a flat list: ``ligne`` (as the spreadsheet shows it), one text column per
+    role of ``HEADERS`` (empty when the source has none), and ``mission:<id>`` for each
+    column that names a mission."""
 
     label: str
     rows: pd.DataFrame
-    columns: dict[str, str]  # role → header as written in the source
+    columns: dict[str, str]  # role (or ``mission:<id>``) → header as written in the source
     warnings: tuple[Problem, ...]
+    sheet: str | None = None  # the sheet read, for a workbook
 
 
-def read_grid(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list[Problem]]:
-    """Every cell as text (row 0 = first line), the label used in messages, and warnings."""
+def read_grid(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list[Problem], str | None]:
+    """Every cell as text (row 0 = first line), the label used in messages, warnings, and the
+    sheet read (None for a CSV)."""
     if not path.is_file():
         raise CptsError(f"{path} : fichier introuvable")
     suffix = path.suffix.lower()
@@ -55,7 +97,7 @@ def read_grid(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list[Pr
         label = f"{path.name}, feuille {name}"
         if not rows:
             raise InputError.single(label, "feuille vide")
-        return pd.DataFrame(rows, dtype=object).map(cell_text), label, []
+        return pd.DataFrame(rows, dtype=object).map(cell_text), label, [], name
     if sheet is not None:
         raise CptsError(f"--sheet ne s'applique qu'à un classeur .xlsx, pas à {path.name}")
     if suffix not in (".csv", ".txt"):
@@ -63,7 +105,7 @@ def read_grid(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list[Pr
     grid, warnings = read_csv_grid(path, path.name)
     if isinstance(grid, Problem):
         raise InputError([grid])
-    return grid.fillna(""), path.name, warnings
+    return grid.fillna(""), path.name, warnings, None
 
 
 def find_columns(
@@ -85,7 +127,17 @@ def find_columns(
             if name in keys:
                 found[role] = keys.index(name)
                 break
+    taken = set(found.values())
+    for position, key in enumerate(keys):
+        mission = mission_of_header(key)
+        if position not in taken and mission and f"mission:{mission}" not in found:
+            found[f"mission:{mission}"] = position
     return found, missing
+
+
+def mission_of_header(key: str) -> str | None:
+    """The mission a column header names (``Accès aux soins`` → ``acces_soins``), if any."""
+    return next((mission for word, mission in MISSION_KEYWORDS if word in key), None)
 
 
 def read_flat_table(
@@ -94,6 +146,8 @@ def read_flat_table(
     cpts_column: str | None = None,
     commune_column: str | None = None,
     departement_column: str | None = None,
+    statut_column: str | None = None,
+    date_column: str | None = None,
 ) -> FlatTable:
     """The flat list at ``path`` (CSV in UTF-8 or Windows-1252, ``,`` or ``;``; or .xlsx).
 
@@ -101,8 +155,14 @@ def read_flat_table(
     ``CptsError`` (a bad argument) when a column or sheet given on the command line is absent;
     ``InputError`` when the file itself cannot be used.
     """
-    grid, label, warnings = read_grid(Path(path), sheet)
-    overrides = {"cpts": cpts_column, "commune": commune_column, "departement": departement_column}
+    grid, label, warnings, sheet_read = read_grid(Path(path), sheet)
+    overrides = {
+        "cpts": cpts_column,
+        "commune": commune_column,
+        "departement": departement_column,
+        "statut": statut_column,
+        "date_signature": date_column,
+    }
     for line in range(min(HEADER_SEARCH_ROWS, len(grid))):
         header = [str(v).strip() for v in grid.iloc[line]]
         found, missing = find_columns(header, overrides)
@@ -127,12 +187,13 @@ def read_flat_table(
             row=1,
         )
     body = grid.iloc[line + 1 :]
+    roles = list(HEADERS) + [role for role in found if role.startswith("mission:")]
     rows = pd.DataFrame(
         {
             role: body.iloc[:, found[role]].astype(str).str.strip()
             if role in found
             else pd.Series("", index=body.index)
-            for role in HEADERS
+            for role in roles
         }
     )
     rows.insert(0, "ligne", body.index.to_numpy() + 1)
@@ -141,7 +202,7 @@ def read_flat_table(
         raise InputError.single(label, "aucune ligne de données sous l'en-tête", row=line + 1)
     header = first_header(grid, line)
     columns = {role: header[position] for role, position in found.items()}
-    return FlatTable(label, rows, columns, tuple(warnings))
+    return FlatTable(label, rows, columns, tuple(warnings), sheet_read)
 
 
 def first_header(grid: pd.DataFrame, line: int) -> list[str]:

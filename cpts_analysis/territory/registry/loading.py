@@ -27,6 +27,9 @@ class Registry:
     Dates are ``datetime64`` (``NaT`` for a CPTS not yet signed), ``annee_contrat`` is
     ``int64``, ``taux_atteinte``, ``montant`` and ``valeur`` are ``float64``; absent optional
     tables are empty frames with the same columns. ``warnings`` are the non-blocking problems found.
+    ``provenance`` (``element``, ``valeur``: text) is what ``import`` recorded of the list the
+    registry came from (source, sheet, date, choices, names matched, assumptions); empty for a
+    registry written by hand.
     """
 
     source: Path
@@ -40,6 +43,7 @@ class Registry:
     catalogue_indicateurs: pd.DataFrame = field(
         default_factory=lambda: typed(TABLES["catalogue_indicateurs"], None)
     )
+    provenance: pd.DataFrame = field(default_factory=lambda: typed(TABLES["provenance"], None))
 
 
 def validate_registry(path: str | Path, allow_overlap: bool = False) -> list[Problem]:

@@ -24,6 +24,7 @@ class TableSpec:
     optional_values: tuple[str, ...] = ()
     key: tuple[str, ...] = ()  # a row is given at most once per key
     optional_columns: tuple[str, ...] = ()  # may be left out of the header (values then blank)
+    template: bool = True  # written, headers only, in a blank registry
 
 
 TABLES: dict[str, TableSpec] = {
@@ -82,6 +83,13 @@ TABLES: dict[str, TableSpec] = {
             required=False,
             optional_values=("unite",),
             key=("indicateur",),
+        ),
+        TableSpec(  # written by ``import``: where the list came from, what was assumed
+            "provenance",
+            {"element": "text", "valeur": "text"},
+            required=False,
+            optional_values=("valeur",),
+            template=False,
         ),
     )
 }

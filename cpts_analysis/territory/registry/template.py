@@ -50,6 +50,7 @@ def write_registry(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
     frames = {
         name: tables.get(name, pd.DataFrame(columns=list(spec.columns)))[list(spec.columns)]
         for name, spec in TABLES.items()
+        if spec.template or name in tables
     }
     workbook = target.suffix.lower() == ".xlsx"
     prefix = f".{target.name}."
