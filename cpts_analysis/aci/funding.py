@@ -11,7 +11,10 @@ Conventions (also in the README):
 * A mission starting inside a contract year gets ``prorata`` = days from its start to the next
   anniversary / days in that contract year (365 or 366).
 * Fixed parts (and amounts of nature ``fixe``) are × prorata; variable parts × prorata ×
-  achievement (0–1); the crisis activation is paid whole for a year the ARS recognised a crisis,
+  achievement (0–1). Where a mission-year's variable part is earned from the contract's
+  indicators (``earned``), its achievement is the sum earned capped at the year's variable
+  envelope, over that envelope (``aci.indicator_levels``): one path for typed rates and
+  indicators, so both give the same amounts; the crisis activation is paid whole for a year the ARS recognised a crisis,
   if the mission is running. The crisis plan's first-year amount applies to the contract year
   that contains the mission start, the yearly update amount to the following ones.
 * A local contract amount (``overrides``) replaces the national envelope of that line; its
@@ -27,6 +30,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from cpts_analysis.aci.indicator_levels import capped_rate
 from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
 from cpts_analysis.aci.rules import all_amounts, line_order, rule_set_ids_at, rule_sets, rules_at
 from cpts_analysis.core.errors import InputError, Problem
@@ -125,6 +129,7 @@ def compute_funding(
     tree: ParameterTree | None = None,
     renewals: int | None = None,
     rules_from: pd.Timestamp | None = None,
+    earned: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Tidy table of every amount owed (see module docstring for the conventions).
 
@@ -136,6 +141,9 @@ def compute_funding(
     * ``crises``: ``cpts_id``, ``contract_year`` of years with a crisis recognised by the ARS.
     * ``overrides``: ``cpts_id``, ``contract_year``, ``mission``, ``component``, ``amount``.
     * ``rules_from``: see ``contract_years``.
+    * ``earned``: ``cpts_id``, ``contract_year``, ``mission``, ``earned`` (€ earned from the
+      contract's indicators, ``aci.indicator_levels.mission_earned``); a mission-year may have
+      a rate or an amount earned, not both.
 
     Examples:
         >>> import pandas as pd
@@ -167,6 +175,7 @@ def compute_funding(
     lines = _apply_options(lines, crises)
     lines = _apply_overrides(lines, overrides)
     lines = _apply_achievement(lines, achievements, default_achievement)
+    lines = _apply_earned(lines, achievements, earned)
 
     unknown = lines["envelope"].isna()
     if unknown.any():
@@ -348,6 +357,31 @@ def _apply_achievement(
     measured = (lines["nature"] == "variable") & lines["measured"].notna()
     lines["achievement"] = lines["achievement"].where(~measured, lines["measured"])
     return lines.drop(columns="measured")
+
+
+def _apply_earned(
+    lines: pd.DataFrame, achievements: pd.DataFrame | None, earned: pd.DataFrame | None
+) -> pd.DataFrame:
+    if earned is None or earned.empty:
+        return lines
+    keys = ["cpts_id", "contract_year", "mission"]
+    _require(earned, [*keys, "earned"], "earned")
+    if achievements is not None and not achievements.empty:
+        both = earned[keys].merge(achievements[keys])
+        if len(both):
+            raise InputError(
+                Problem(
+                    file="achievements",
+                    message=f"{r.cpts_id}, année {r.contract_year}, {r.mission} : taux "
+                    "d'atteinte et indicateurs donnés ensemble (un seul des deux)",
+                )
+                for r in both.itertuples()
+            )
+    lines = lines.merge(earned[[*keys, "earned"]], on=keys, how="left")
+    from_indicators = (lines["nature"] == "variable") & lines["earned"].notna()
+    rate = capped_rate(lines["earned"].fillna(0.0), lines["envelope"])
+    lines["achievement"] = lines["achievement"].where(~from_indicators, rate)
+    return lines.drop(columns="earned")
 
 
 def _ordered(lines: pd.DataFrame, tree: ParameterTree) -> pd.DataFrame:
