@@ -12,7 +12,15 @@ import pandas as pd
 from cpts_analysis.territory.registry.context import CheckContext
 from cpts_analysis.territory.registry.tables import DIRECTIONS, DONE, INDICATOR_KINDS, parse_numbers
 
-NUMBERS = ["valeur_initiale", "seuil_1", "montant_1", "seuil_2", "montant_2", "seuil_3", "montant_3"]
+NUMBERS = [
+    "valeur_initiale",
+    "seuil_1",
+    "montant_1",
+    "seuil_2",
+    "montant_2",
+    "seuil_3",
+    "montant_3",
+]
 KEY = ["cpts_id", "annee_contrat", "indicateur"]
 
 
@@ -88,7 +96,9 @@ class ContractIndicatorChecks(CheckContext):
                 actions[actions[column] != ""],
                 column,
                 "une action n'a qu'un montant (montant_1), sans seuil",
-                lambda r, c=column: f"« {getattr(r, c)} » : laissez {c} vide pour « {r.indicateur} »",
+                lambda r, c=column: (
+                    f"« {getattr(r, c)} » : laissez {c} vide pour « {r.indicateur} »"
+                ),
             )
 
     def check_result_levels(

@@ -36,8 +36,9 @@ class IndicatorAmountChecks(CheckContext):
             return
         keyed = frame.assign(annee=pd.to_numeric(frame["annee_contrat"]))
         envelope = pd.Series(
-            envelopes.reindex(pd.MultiIndex.from_frame(keyed[["cpts_id", "annee", "mission"]]))
-            .to_numpy(),
+            envelopes.reindex(
+                pd.MultiIndex.from_frame(keyed[["cpts_id", "annee", "mission"]])
+            ).to_numpy(),
             index=frame.index,
         )
         self.report(
@@ -74,7 +75,9 @@ class IndicatorAmountChecks(CheckContext):
             total=("haut", "sum"), enveloppe=("enveloppe", "first"), premiere=(LINE, "min")
         )
         first = rows.set_index(LINE)
-        short = sums[sums["enveloppe"].notna() & ((sums["total"] - sums["enveloppe"]).abs() > 0.005)]
+        short = sums[
+            sums["enveloppe"].notna() & ((sums["total"] - sums["enveloppe"]).abs() > 0.005)
+        ]
         flagged = first.loc[short["premiere"]].assign(total=short["total"].to_numpy())
         self.report(
             "indicateurs_contrat",
@@ -109,7 +112,11 @@ class IndicatorAmountChecks(CheckContext):
         )
         missions = tables["missions"].rename(columns={"date_demarrage": "start"})
         overrides = tables["montants"].rename(
-            columns={"annee_contrat": "contract_year", "composante": "component", "montant": "amount"}
+            columns={
+                "annee_contrat": "contract_year",
+                "composante": "component",
+                "montant": "amount",
+            }
         )
         try:
             funding = compute_funding(contracts, missions, overrides=overrides)
