@@ -647,8 +647,9 @@ README = """\
 **Ce registre est ILLUSTRATIF. Ce n'est PAS la liste officielle des CPTS** d'Auvergne-Rhône-Alpes :
 aucune liste officielle des CPTS et de leurs communes n'est disponible hors ligne (les périmètres
 réels sont publiés par les ARS et la DGOS, voir `data/README.md`). Les noms, périmètres, dates,
-missions, taux d'atteinte, montants et indicateurs de contrat ci-dessous sont inventés pour faire tourner les carnets,
-les rapports et les tests sur un cas réaliste. Ne les citez pas comme des faits.
+missions, taux d'atteinte, montants et indicateurs de contrat ci-dessous sont inventés pour
+faire tourner les carnets, les rapports et les tests sur un cas réaliste. Ne les citez pas comme
+des faits.
 
 ## Construction
 

@@ -14,9 +14,10 @@ Conventions (also in the README):
   achievement (0–1). Where a mission-year's variable part is earned from the contract's
   indicators (``earned``), its achievement is the sum earned capped at the year's variable
   envelope, over that envelope (``aci.indicator_levels``): one path for typed rates and
-  indicators, so both give the same amounts; the crisis activation is paid whole for a year the ARS recognised a crisis,
-  if the mission is running. The crisis plan's first-year amount applies to the contract year
-  that contains the mission start, the yearly update amount to the following ones.
+  indicators, so both give the same amounts. The crisis activation is paid whole for a year
+  the ARS recognised a crisis, if the mission is running. The crisis plan's first-year amount
+  applies to the contract year that contains the mission start, the yearly update amount to
+  the following ones.
 * A local contract amount (``overrides``) replaces the national envelope of that line; its
   status is ``local``.
 * Every amount is rounded half-up to the cent, line by line.

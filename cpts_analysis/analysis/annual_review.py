@@ -28,7 +28,8 @@ class AnnualReview:
 
     ``missions``: one row per mission with a variable part that year — ``envelope`` (the
     year's variable envelope, prorated when the mission ran part of the year), ``earned`` (what
-    is paid for it), ``rate``, ``source`` (``indicateurs``, ``taux`` or ``defaut``).
+    is paid for it), ``rate``, ``prorata`` (share of the year the mission ran), ``source``
+    (``indicateurs``, ``taux`` or ``defaut``).
     ``indicators``: the contract's indicators of that year with their levels
     (``aci.indicator_levels``). ``balance``: what is paid at the anniversary closing the year.
     """

@@ -67,95 +67,100 @@ class ContractIndicatorChecks(CheckContext):
             "sens manquant pour un indicateur de résultat",
             lambda r: f"« {r.indicateur} » : hausse ou baisse ?",
         )
-        values = {}
+        values = {column: parse_numbers(frame[column]) for column in NUMBERS}
         for column in NUMBERS:
-            text = frame[column]
-            values[column] = parse_numbers(text)
-            self.report(
-                table,
-                frame[(text != "") & values[column].isna()],
+            self.report_texts(
+                frame[(frame[column] != "") & values[column].isna()],
                 column,
                 "valeur non numérique",
-                lambda r, c=column: f"« {getattr(r, c)} » (nombre attendu, virgule admise : 12,5)",
+                "« " + frame[column] + " » (nombre attendu, virgule admise : 12,5)",
             )
-        for k in (1, 2, 3):
-            self.report(
-                table,
-                frame[values[f"montant_{k}"] < 0],
-                f"montant_{k}",
+        for column in ("montant_1", "montant_2", "montant_3"):
+            self.report_texts(
+                frame[values[column] < 0],
+                column,
                 "montant négatif",
-                lambda r, k=k: f"« {getattr(r, f'montant_{k}')} » (un montant est positif ou nul)",
+                "« " + frame[column] + " » (un montant est positif ou nul)",
             )
-        self.check_action_levels(frame[action])
-        self.check_result_levels(frame, result, values)
-
-    def check_action_levels(self, actions: pd.DataFrame) -> None:
         for column in ("seuil_1", "seuil_2", "montant_2", "seuil_3", "montant_3"):
-            self.report(
-                "indicateurs_contrat",
-                actions[actions[column] != ""],
+            self.report_texts(
+                frame[action & (frame[column] != "")],
                 column,
                 "une action n'a qu'un montant (montant_1), sans seuil",
-                lambda r, c=column: (
-                    f"« {getattr(r, c)} » : laissez {c} vide pour « {r.indicateur} »"
-                ),
+                "« "
+                + frame[column]
+                + f" » : laissez {column} vide pour « "
+                + frame["indicateur"]
+                + " »",
             )
+        self.check_result_levels(frame, result, values)
+
+    def report_texts(self, rows: pd.DataFrame, column: str, rule: str, texts: pd.Series) -> None:
+        """``report`` on ``indicateurs_contrat`` with a detail per row computed beforehand."""
+        self.report(
+            "indicateurs_contrat",
+            rows.assign(detail=texts.loc[rows.index]),
+            column,
+            rule,
+            lambda r: str(r.detail),
+        )
 
     def check_result_levels(
         self, frame: pd.DataFrame, result: pd.Series, values: dict[str, pd.Series]
     ) -> None:
-        table = "indicateurs_contrat"
+        name = "« " + frame["indicateur"] + " »"
         for k in (1, 2, 3):
             seuil, montant = f"seuil_{k}", f"montant_{k}"
-            self.report(
-                table,
+            self.report_texts(
                 frame[result & (frame[montant] != "") & (frame[seuil] == "")],
                 seuil,
                 f"seuil du palier {k} manquant",
-                lambda r, m=montant: f"« {r.indicateur} » a un {m} mais pas de seuil",
+                name + f" a un {montant} mais pas de seuil",
             )
             if k > 1:  # level 1 has a required amount; an absent level 2 or 3 is allowed
-                self.report(
-                    table,
+                self.report_texts(
                     frame[result & (frame[seuil] != "") & (frame[montant] == "")],
                     montant,
                     f"montant du palier {k} manquant",
-                    lambda r, s=seuil: f"« {r.indicateur} » a un {s} mais pas de montant",
+                    name + f" a un {seuil} mais pas de montant",
                 )
-        self.report(
-            table,
+        self.report_texts(
             frame[(frame["montant_3"] != "") & (frame["montant_2"] == "")],
             "montant_3",
             "palier 3 sans palier 2",
-            lambda r: f"« {r.indicateur} » : remplissez le palier 2 d'abord",
+            name + " : remplissez le palier 2 d'abord",
         )
         rising = frame["sens"] == "hausse"
         falling = frame["sens"] == "baisse"
+        way = rising.map({True: "haut", False: "bas"})
         for k in (2, 3):
             here, before = values[f"seuil_{k}"], values[f"seuil_{k - 1}"]
             wrong = result & ((rising & (here <= before)) | (falling & (here >= before)))
-            self.report(
-                table,
+            self.report_texts(
                 frame[wrong],
                 f"seuil_{k}",
                 "paliers dans le désordre",
-                lambda r, k=k: (
-                    f"seuil {k} « {getattr(r, f'seuil_{k}')} » après seuil {k - 1} "
-                    f"« {getattr(r, f'seuil_{k - 1}')} » : en {r.sens}, chaque palier va plus "
-                    f"{'haut' if r.sens == 'hausse' else 'bas'} que le précédent"
-                ),
+                f"seuil {k} « "
+                + frame[f"seuil_{k}"]
+                + f" » après seuil {k - 1} « "
+                + frame[f"seuil_{k - 1}"]
+                + " » : en "
+                + frame["sens"]
+                + ", chaque palier va plus "
+                + way
+                + " que le précédent",
             )
             amount, previous = values[f"montant_{k}"], values[f"montant_{k - 1}"]
-            self.report(
-                table,
+            self.report_texts(
                 frame[amount < previous],
                 f"montant_{k}",
                 "montant en baisse d'un palier au suivant",
-                lambda r, k=k: (
-                    f"montant {k} « {getattr(r, f'montant_{k}')} » inférieur au montant "
-                    f"{k - 1} « {getattr(r, f'montant_{k - 1}')} » (chaque montant est le total "
-                    "acquis au palier, pas un supplément)"
-                ),
+                f"montant {k} « "
+                + frame[f"montant_{k}"]
+                + f" » inférieur au montant {k - 1} « "
+                + frame[f"montant_{k - 1}"]
+                + " » (chaque montant est le total acquis au palier, "
+                "pas un supplément)",
             )
 
     def check_observations(self) -> None:

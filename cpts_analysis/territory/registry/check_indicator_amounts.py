@@ -53,15 +53,17 @@ class IndicatorAmountChecks(CheckContext):
         )
         amounts = {k: parse_numbers(frame[f"montant_{k}"]) for k in (1, 2, 3)}
         for k, amount in amounts.items():
+            above = frame[amount > envelope]
             self.report(
                 "indicateurs_contrat",
-                frame.assign(enveloppe=envelope)[amount > envelope],
+                above.assign(
+                    detail=amount[above.index].map(format_euros).astype(str)
+                    + " pour une enveloppe de "
+                    + envelope[above.index].map(format_euros).astype(str)
+                ),
                 f"montant_{k}",
                 "montant au-dessus de l'enveloppe variable de la mission",
-                lambda r, k=k: (
-                    f"{format_euros(float(getattr(r, f'montant_{k}')))} pour une enveloppe de "
-                    f"{format_euros(r.enveloppe)} ({r.mission}, année {r.annee_contrat})"
-                ),
+                lambda r: f"{r.detail} ({r.mission}, année {r.annee_contrat})",
             )
         self.check_envelope_shared(frame, envelope, amounts)
 

@@ -28,7 +28,8 @@ class Registry:
     ``int64``, ``taux_atteinte``, ``montant`` and ``valeur`` (of ``indicateurs``) are
     ``float64``, as are the starting values, thresholds and amounts of
     ``indicateurs_contrat``; ``resultats_indicateurs.valeur`` stays text (a number or
-    ``oui``/``non``). Absent optional tables are empty frames with the same columns. ``warnings`` are the non-blocking problems found.
+    ``oui``/``non``). Absent optional tables are empty frames with the same columns.
+    ``warnings`` are the non-blocking problems found.
     """
 
     source: Path
