@@ -166,6 +166,7 @@ def _missions(
             "envelope": round_cents(variable["envelope"] * variable["prorata"]),
             "earned": variable["amount"],
             "rate": variable["achievement"],
+            "prorata": variable["prorata"],
             "source": source,
         }
     ).sort_values("mission", key=lambda m: m.map(rank), ignore_index=True)

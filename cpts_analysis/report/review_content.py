@@ -236,9 +236,10 @@ def earned_chart(review: AnnualReview) -> Figure:
         )
     axes.set_yticks(positions, [group_label(m) for m in missions["mission"]])
     axes.set_ylim(len(missions) - 0.5, -0.5)
-    axes.set_xlim(0, max(1.0, float(missions["envelope"].max(initial=0))) * 1.35)
+    largest = float(missions["envelope"].max()) if len(missions) else 0.0
+    axes.set_xlim(0, max(1.0, largest) * 1.35)  # room for the labels after the bars
     axes.xaxis.set_major_formatter(plots.EUROS)
-    axes.legend(loc="lower right", fontsize="small", frameon=False)
+    figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     axes.set_title(
         f"Part variable acquise par mission, année de contrat {review.contract_year} : "
         f"{format_euros(review.total_earned)} sur {format_euros(review.total_max)}"
