@@ -31,7 +31,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.aci.indicator_levels import capped_rate
+from cpts_analysis.aci.indicator_levels import capped_rate, check_single_source
 from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
 from cpts_analysis.aci.rules import all_amounts, line_order, rule_set_ids_at, rule_sets, rules_at
 from cpts_analysis.core.errors import InputError, Problem
@@ -367,17 +367,7 @@ def _apply_earned(
         return lines
     keys = ["cpts_id", "contract_year", "mission"]
     _require(earned, [*keys, "earned"], "earned")
-    if achievements is not None and not achievements.empty:
-        both = earned[keys].merge(achievements[keys])
-        if len(both):
-            raise InputError(
-                Problem(
-                    file="achievements",
-                    message=f"{r.cpts_id}, année {r.contract_year}, {r.mission} : taux "
-                    "d'atteinte et indicateurs donnés ensemble (un seul des deux)",
-                )
-                for r in both.itertuples()
-            )
+    check_single_source(achievements, earned)
     lines = lines.merge(earned[[*keys, "earned"]], on=keys, how="left")
     from_indicators = (lines["nature"] == "variable") & lines["earned"].notna()
     rate = capped_rate(lines["earned"].fillna(0.0), lines["envelope"])

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cpts_analysis.core.errors import InputError, Problem
+
 LEVELS = (1, 2, 3)
 THRESHOLDS = [f"threshold_{k}" for k in LEVELS]
 AMOUNTS = [f"amount_{k}" for k in LEVELS]
@@ -96,6 +98,23 @@ def mission_earned(levels: pd.DataFrame) -> pd.DataFrame:
     return levels.groupby(["cpts_id", "contract_year", "mission"], as_index=False, sort=False)[
         "earned"
     ].sum()
+
+
+def check_single_source(achievements: pd.DataFrame | None, earned: pd.DataFrame) -> None:
+    """A mission-year's variable part comes from a typed rate or from indicators, never both."""
+    if achievements is None or achievements.empty:
+        return
+    keys = ["cpts_id", "contract_year", "mission"]
+    both = earned[keys].merge(achievements[keys])
+    if len(both):
+        raise InputError(
+            Problem(
+                file="achievements",
+                message=f"{r.cpts_id}, année {r.contract_year}, {r.mission} : taux "
+                "d'atteinte et indicateurs donnés ensemble (un seul des deux)",
+            )
+            for r in both.itertuples()
+        )
 
 
 def capped_rate(earned: pd.Series | np.ndarray, envelope: pd.Series | np.ndarray) -> np.ndarray:
