@@ -45,6 +45,7 @@ _EXPORTS = {
     "cpts_profile": "cpts_analysis.analysis.profile",
     "compare_variant": "cpts_analysis.analysis.reform",
     "territory_budget": "cpts_analysis.analysis.budget",
+    "annual_review": "cpts_analysis.analysis.annual_review",
     # Reports
     "make_report": "cpts_analysis.runner.entry_points",
     "make_batch": "cpts_analysis.runner.entry_points",
@@ -63,6 +64,7 @@ __all__ = [
     "InputError",
     "Registry",
     "annual_envelope",
+    "annual_review",
     "compare_territory",
     "compare_variant",
     "compute_funding",
@@ -88,6 +90,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from cpts_analysis.aci.rules import rule_sets, rules_at, tier
     from cpts_analysis.aci.schedule import payment_schedule
     from cpts_analysis.aci.variants import load_variant
+    from cpts_analysis.analysis.annual_review import annual_review
     from cpts_analysis.analysis.budget import territory_budget
     from cpts_analysis.analysis.comparison import compare_territory
     from cpts_analysis.analysis.profile import cpts_profile

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cpts_analysis.aci.indicator_levels import indicator_levels, mission_earned
 from cpts_analysis.aci.missions import Mission, catalogue
 from cpts_analysis.aci.rules import all_amounts, rule_sets, rules_at
 from cpts_analysis.core.errors import CptsError
@@ -52,6 +53,172 @@ OVERRIDE_LINES = [  # (mission, component, contract year, factor on the national
     ("fonctionnement", "fonctionnement", 1, 1.10),
     ("acces_soins", "snp_compensation", 2, 1.25),
     ("prevention", "fixe", 1, 0.90),
+]
+
+# Contract indicators in the shape of the published year-5 annexes (fact sheet S25): per
+# mission, an action, a rising and a falling result with three levels, and a one-level result.
+# (indicator, label, kind, direction, starting value, thresholds, amounts as shares of the
+# mission's variable envelope: the top amounts add up to the envelope).
+INDICATOR_PLAN = {
+    "acces_soins": [
+        (
+            "annuaire",
+            "Annuaire partagé des professionnels mis en ligne et diffusé",
+            "action",
+            "",
+            "",
+            (),
+            (0.2,),
+        ),
+        (
+            "creneaux_sas",
+            "Créneaux de soins non programmés proposés au SAS par mois",
+            "resultat",
+            "hausse",
+            "120",
+            ("200", "300", "400"),
+            (0.1, 0.2, 0.3),
+        ),
+        (
+            "ald_sans_mt",
+            "Patients en ALD sans médecin traitant",
+            "resultat",
+            "baisse",
+            "219",
+            ("180", "100", "50"),
+            (0.1, 0.2, 0.3),
+        ),
+        (
+            "mt_16_ans",
+            "Patients de 16 ans et plus ayant un médecin traitant",
+            "resultat",
+            "hausse",
+            "66111",
+            ("68811",),
+            (0.2,),
+        ),
+    ],
+    "parcours": [
+        (
+            "parcours_ic",
+            "Parcours insuffisance cardiaque rédigé, diffusé et utilisé",
+            "action",
+            "",
+            "",
+            (),
+            (0.2,),
+        ),
+        (
+            "patients_inclus",
+            "Patients inclus dans le parcours",
+            "resultat",
+            "hausse",
+            "0",
+            ("50", "100", "150"),
+            (0.1, 0.2, 0.3),
+        ),
+        (
+            "rehospitalisations",
+            "Réhospitalisations à 30 jours des patients du parcours (%)",
+            "resultat",
+            "baisse",
+            "40",
+            ("35", "30", "25"),
+            (0.1, 0.2, 0.3),
+        ),
+        (
+            "reunions",
+            "Réunions pluriprofessionnelles tenues",
+            "resultat",
+            "hausse",
+            "0",
+            ("3",),
+            (0.2,),
+        ),
+    ],
+    "prevention": [
+        (
+            "octobre_rose",
+            "Campagne « Octobre rose » menée avec les professionnels",
+            "action",
+            "",
+            "",
+            (),
+            (0.2,),
+        ),
+        (
+            "depistage_sein",
+            "Taux de dépistage du cancer du sein (%)",
+            "resultat",
+            "hausse",
+            "48",
+            ("50", "52", "55"),
+            (0.1, 0.2, 0.3),
+        ),
+        (
+            "non_vaccines_grippe",
+            "Part des 65 ans et plus non vaccinés contre la grippe (%)",
+            "resultat",
+            "baisse",
+            "48",
+            ("46", "44", "42"),
+            (0.1, 0.2, 0.3),
+        ),
+        (
+            "depistage_colon",
+            "Taux de dépistage du cancer colorectal (%)",
+            "resultat",
+            "hausse",
+            "30",
+            ("33",),
+            (0.2,),
+        ),
+    ],
+}
+# (CPTS, contract year, mission, observed value per indicator; absent = not observed). Each
+# case replaces the drawn rate of that mission-year and earns exactly that rate of the envelope
+# (checked by ``contract_indicators``), so every amount of the registry stays as it was.
+INDICATOR_CASES = [
+    (
+        "ARA-42-02",
+        1,
+        "acces_soins",
+        {"annuaire": "non", "creneaux_sas": "410", "ald_sans_mt": "60", "mt_16_ans": "69000"},
+    ),
+    (
+        "ARA-42-02",
+        1,
+        "parcours",
+        {"parcours_ic": "oui", "patients_inclus": "60", "rehospitalisations": "24"},
+    ),
+    (
+        "ARA-73-02",
+        4,
+        "acces_soins",
+        {"annuaire": "oui", "creneaux_sas": "230", "ald_sans_mt": "100", "mt_16_ans": "68900"},
+    ),
+    (
+        "ARA-73-02",
+        4,
+        "parcours",
+        {
+            "parcours_ic": "oui",
+            "patients_inclus": "172",
+            "rehospitalisations": "25",
+            "reunions": "4",
+        },
+    ),
+    (
+        "ARA-73-02",
+        4,
+        "prevention",
+        {
+            "octobre_rose": "oui",
+            "depistage_sein": "55,4",
+            "non_vaccines_grippe": "41,8",
+            "depistage_colon": "33",
+        },
+    ),
 ]
 
 # (department, name, status, members): a member is an EPCI SIREN (9 digits, all its communes)
@@ -302,12 +469,87 @@ def draw_overrides(
     return pd.DataFrame(rows)
 
 
+def contract_indicators(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``INDICATOR_CASES`` as ``indicateurs_contrat`` and ``resultats_indicateurs``, in place of
+    the drawn rates of those mission-years; each case must earn exactly the rate it replaces."""
+    cpts = tables["cpts"].set_index("cpts_id")
+    rates = tables["resultats"]
+    indicators, observations, replaced = [], [], []
+    for cpts_id, year, mission, values in INDICATOR_CASES:
+        signature, population = cpts.loc[cpts_id, ["signature", "population"]]
+        rules = rules_at(signature + pd.DateOffset(years=year - 1))
+        envelope = rules.amount(mission, "variable", int(rules.tiers.tier(int(population))))
+        for name, label, kind, direction, start, thresholds, shares in INDICATOR_PLAN[mission]:
+            row = {
+                "cpts_id": cpts_id,
+                "annee_contrat": year,
+                "mission": mission,
+                "indicateur": name,
+                "libelle": label,
+                "type": kind,
+                "sens": direction,
+                "valeur_initiale": start,
+            }
+            for k in (1, 2, 3):
+                row[f"seuil_{k}"] = thresholds[k - 1] if k <= len(thresholds) else ""
+                row[f"montant_{k}"] = f"{envelope * shares[k - 1]:.2f}" if k <= len(shares) else ""
+            indicators.append(row)
+            if name in values:
+                observations.append(
+                    {
+                        "cpts_id": cpts_id,
+                        "annee_contrat": year,
+                        "indicateur": name,
+                        "valeur": values[name],
+                    }
+                )
+        rate = rates[
+            (rates["cpts_id"] == cpts_id)
+            & (rates["annee_contrat"] == year)
+            & (rates["mission"] == mission)
+        ]
+        replaced.append((rate.index[0], float(rate["taux_atteinte"].iloc[0]) * envelope))
+    frame, seen = pd.DataFrame(indicators), pd.DataFrame(observations)
+    engine = frame.rename(
+        columns={
+            "annee_contrat": "contract_year",
+            "indicateur": "indicator",
+            "type": "kind",
+            "sens": "direction",
+        }
+    )
+    for k in (1, 2, 3):
+        engine[f"threshold_{k}"] = pd.to_numeric(engine[f"seuil_{k}"]).astype(float)
+        engine[f"amount_{k}"] = pd.to_numeric(engine[f"montant_{k}"]).astype(float)
+    value = (
+        seen["valeur"]
+        .map({"oui": 1.0, "non": 0.0})
+        .fillna(pd.to_numeric(seen["valeur"].str.replace(",", "."), errors="coerce"))
+    )
+    earned = mission_earned(
+        indicator_levels(
+            engine,
+            seen.rename(
+                columns={"annee_contrat": "contract_year", "indicateur": "indicator"}
+            ).assign(value=value),
+        )
+    )
+    for (_, target), got in zip(replaced, earned["earned"], strict=True):
+        if abs(got - target) > 0.005:
+            raise BuildError(f"indicateurs d'exemple : {got} acquis au lieu de {target}")
+    return tables | {
+        "resultats": rates.drop(index=[index for index, _ in replaced]),
+        "indicateurs_contrat": frame,
+        "resultats_indicateurs": seen,
+    }
+
+
 def sorted_text(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Registry columns only, sorted by their natural keys (missions in catalogue order)."""
     rank = {m: i for i, m in enumerate(["fonctionnement", *catalogue()])}
     out = {}
     for name, spec in TABLES.items():
-        if name not in tables:  # optional tables the example does not fill (indicators)
+        if name not in tables:  # optional tables the example does not fill (territory indicators)
             continue
         frame = tables[name][list(spec.columns)]
         keys = [
@@ -393,7 +635,9 @@ def mission_summary(tables: dict[str, pd.DataFrame], cpts: pd.DataFrame) -> str:
         f"{status.get('pre-projet', 0)} en pré-projet. Signatures du "
         f"{format_date(signatures.min())} au {format_date(signatures.max())}. "
         f"`resultats.csv` : {len(tables['resultats'])} lignes ; `montants.csv` : "
-        f"{len(tables['montants'])} lignes.\n"
+        f"{len(tables['montants'])} lignes ; `indicateurs_contrat.csv` : "
+        f"{len(tables['indicateurs_contrat'])} lignes ; `resultats_indicateurs.csv` : "
+        f"{len(tables['resultats_indicateurs'])} lignes.\n"
     )
 
 
@@ -403,8 +647,9 @@ README = """\
 **Ce registre est ILLUSTRATIF. Ce n'est PAS la liste officielle des CPTS** d'Auvergne-Rhône-Alpes :
 aucune liste officielle des CPTS et de leurs communes n'est disponible hors ligne (les périmètres
 réels sont publiés par les ARS et la DGOS, voir `data/README.md`). Les noms, périmètres, dates,
-missions, taux d'atteinte et montants ci-dessous sont inventés pour faire tourner les carnets,
-les rapports et les tests sur un cas réaliste. Ne les citez pas comme des faits.
+missions, taux d'atteinte, montants et indicateurs de contrat ci-dessous sont inventés pour
+faire tourner les carnets, les rapports et les tests sur un cas réaliste. Ne les citez pas comme
+des faits.
 
 ## Construction
 
@@ -434,6 +679,13 @@ script ; deux exécutions donnent des fichiers identiques octet pour octet).
   achevée au {situation} (tirages variés : faibles, moyens, 100 %).
 * **Montants** : quelques montants de contrat local (`montants.csv`) pour {n_overrides} CPTS,
   à ±25 % de l'enveloppe nationale de la ligne.
+* **Indicateurs du contrat** : pour {n_cases} missions-années de {n_indicator_cpts} CPTS
+  ({indicator_cases}), des indicateurs (`indicateurs_contrat.csv`) et leurs valeurs observées
+  (`resultats_indicateurs.csv`), inventés sur le modèle des annexes publiées de deux contrats de
+  taille 3 : une action, un résultat en hausse et un en baisse à trois paliers, un résultat à
+  un palier ; les montants des paliers les plus hauts font l'enveloppe variable de la mission.
+  Ils remplacent le taux d'atteinte tiré de ces missions-années et rapportent exactement le même
+  montant : les autres chiffres du registre n'en changent pas.
 * **Populations** : populations légales 2023 (`data/communes.csv`) ; taille ACI selon les
   seuils en vigueur au {situation}.
 
@@ -467,7 +719,7 @@ def write_registry(out: Path, tables: dict[str, pd.DataFrame], readme: str) -> N
 
 
 def build(out: Path) -> dict[str, pd.DataFrame]:
-    tables = sorted_text(build_tables(np.random.default_rng(SEED)))
+    tables = sorted_text(contract_indicators(build_tables(np.random.default_rng(SEED))))
     avenant_2 = RULES_START["avenant_2"]
     readme = README.format(
         n_cpts=len(tables["cpts"]),
@@ -477,6 +729,9 @@ def build(out: Path) -> dict[str, pd.DataFrame]:
         avenant_2=format_date(avenant_2),
         situation=format_date(SITUATION),
         n_overrides=tables["montants"]["cpts_id"].nunique(),
+        n_cases=len(INDICATOR_CASES),
+        n_indicator_cpts=len({case[0] for case in INDICATOR_CASES}),
+        indicator_cases=", ".join(f"{c} année {y} {m}" for c, y, m, _ in INDICATOR_CASES),
         summary=summary(tables),
     )
     write_registry(out, tables, readme)

@@ -173,7 +173,7 @@ REGISTRY_CASES = [
     Case(
         "rate-above-one",
         _append("resultats.csv", "ARA-01-01,1,acces_soins,1.5"),
-        r"resultats\.csv, ligne 581, colonne taux_atteinte : taux d'atteinte hors de 0–1",
+        r"resultats\.csv, ligne 576, colonne taux_atteinte : taux d'atteinte hors de 0–1",
     ),
     Case(
         "negative-amount",

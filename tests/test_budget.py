@@ -20,6 +20,7 @@ from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.territories import cpts_summary
 
 DATE = "2026-06-30"
+CONTRACT_FILES = ("indicateurs_contrat.csv", "resultats_indicateurs.csv")
 CPTS = "ARA-42-03"  # six missions, results for several years
 
 
@@ -182,7 +183,7 @@ def test_territory_without_signed_cpts(capsys, tmp_path: Path):
     missions = pd.read_csv(registry / "missions.csv", dtype=str)
     kept = ~missions["cpts_id"].str.startswith("ARA-42")
     missions[kept].to_csv(registry / "missions.csv", index=False)
-    for name in ("resultats.csv", "montants.csv"):
+    for name in ("resultats.csv", "montants.csv", *CONTRACT_FILES):
         table = pd.read_csv(registry / name, dtype=str)
         table[~table["cpts_id"].str.startswith("ARA-42")].to_csv(registry / name, index=False)
     payload = run_json(capsys, "budget", "--territory", "42", "--registry", str(registry))

@@ -20,7 +20,8 @@ from cpts_analysis.cli.main import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.report import maps
-from cpts_analysis.report.content import map_layers, profile_map_layers
+from cpts_analysis.report.content import map_layers
+from cpts_analysis.report.profile_content import profile_map_layers
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.registry import load_registry, validate_registry
 from cpts_analysis.territory.territories import (

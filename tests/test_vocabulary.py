@@ -17,11 +17,12 @@ VOCABULARY_FILE = PACKAGE_DIR / "core" / "vocabulary.py"
 
 
 def _labels() -> set[str]:
-    """Every French string the vocabulary defines (dict values and constants)."""
+    """Every French string the vocabulary defines (dict values and constants); a label that
+    is its own code (``"missions": "missions"``) cannot be told from the code, and is left out."""
     labels: set[str] = set()
     for name, value in vars(vocabulary).items():
         if name.isupper() and isinstance(value, dict):
-            labels |= {v for v in value.values() if isinstance(v, str)}
+            labels |= {v for k, v in value.items() if isinstance(v, str) and v != k}
         elif name.isupper() and isinstance(value, str):
             labels.add(value)
     return labels

@@ -11,9 +11,13 @@ Conventions (also in the README):
 * A mission starting inside a contract year gets ``prorata`` = days from its start to the next
   anniversary / days in that contract year (365 or 366).
 * Fixed parts (and amounts of nature ``fixe``) are × prorata; variable parts × prorata ×
-  achievement (0–1); the crisis activation is paid whole for a year the ARS recognised a crisis,
-  if the mission is running. The crisis plan's first-year amount applies to the contract year
-  that contains the mission start, the yearly update amount to the following ones.
+  achievement (0–1). Where a mission-year's variable part is earned from the contract's
+  indicators (``earned``), its achievement is the sum earned capped at the year's variable
+  envelope, over that envelope (``aci.indicator_levels``): one path for typed rates and
+  indicators, so both give the same amounts. The crisis activation is paid whole for a year
+  the ARS recognised a crisis, if the mission is running. The crisis plan's first-year amount
+  applies to the contract year that contains the mission start, the yearly update amount to
+  the following ones.
 * A local contract amount (``overrides``) replaces the national envelope of that line; its
   status is ``local``.
 * Every amount is rounded half-up to the cent, line by line.
@@ -27,9 +31,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from cpts_analysis.aci.indicator_levels import capped_rate, check_single_source
 from cpts_analysis.aci.parameter_files import ParameterTree, default_tree
 from cpts_analysis.aci.rules import all_amounts, line_order, rule_set_ids_at, rule_sets, rules_at
 from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.frames import require_columns
 from cpts_analysis.core.types import DateLike
 
 PAYABLE_NATURES = ("fonctionnement", "fixe", "variable", "activation")
@@ -78,7 +84,7 @@ def contract_years(
     instead of their first day's (to price a rule change that starts inside a contract year).
     """
     tree = tree or default_tree()
-    _require(contracts, ["cpts_id", "population", "signature"], "contracts")
+    require_columns(contracts, ["cpts_id", "population", "signature"], "contracts")
     base = contracts.reset_index(drop=True).copy()
     base["signature"] = pd.to_datetime(base["signature"])
     signed_under = rule_set_ids_at(base["signature"], tree)
@@ -126,6 +132,7 @@ def compute_funding(
     tree: ParameterTree | None = None,
     renewals: int | None = None,
     rules_from: pd.Timestamp | None = None,
+    earned: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Tidy table of every amount owed (see module docstring for the conventions).
 
@@ -137,6 +144,9 @@ def compute_funding(
     * ``crises``: ``cpts_id``, ``contract_year`` of years with a crisis recognised by the ARS.
     * ``overrides``: ``cpts_id``, ``contract_year``, ``mission``, ``component``, ``amount``.
     * ``rules_from``: see ``contract_years``.
+    * ``earned``: ``cpts_id``, ``contract_year``, ``mission``, ``earned`` (€ earned from the
+      contract's indicators, ``aci.indicator_levels.mission_earned``); a mission-year may have
+      a rate or an amount earned, not both.
 
     Examples:
         >>> import pandas as pd
@@ -168,6 +178,7 @@ def compute_funding(
     lines = _apply_options(lines, crises)
     lines = _apply_overrides(lines, overrides)
     lines = _apply_achievement(lines, achievements, default_achievement)
+    lines = _apply_earned(lines, achievements, earned)
 
     unknown = lines["envelope"].isna()
     if unknown.any():
@@ -259,7 +270,7 @@ def _fonctionnement_lines(years: pd.DataFrame, amounts: pd.DataFrame) -> pd.Data
 def _mission_lines(
     years: pd.DataFrame, missions: pd.DataFrame, amounts: pd.DataFrame, tree: ParameterTree
 ) -> pd.DataFrame:
-    _require(missions, ["cpts_id", "mission", "start"], "missions")
+    require_columns(missions, ["cpts_id", "mission", "start"], "missions")
     missions = missions[["cpts_id", "mission", "start"]].assign(
         start=lambda m: pd.to_datetime(m["start"])
     )
@@ -306,7 +317,7 @@ def _mission_lines(
 def _apply_options(lines: pd.DataFrame, crises: pd.DataFrame | None) -> pd.DataFrame:
     crisis = np.zeros(len(lines), dtype=bool)
     if crises is not None and len(crises):
-        _require(crises, ["cpts_id", "contract_year"], "crises")
+        require_columns(crises, ["cpts_id", "contract_year"], "crises")
         keys = ["cpts_id", "contract_year"]
         flagged = crises[keys].drop_duplicates().assign(_crisis=True)
         crisis = lines[keys].merge(flagged, how="left")["_crisis"].fillna(False).to_numpy(bool)
@@ -324,7 +335,7 @@ def _apply_overrides(lines: pd.DataFrame, overrides: pd.DataFrame | None) -> pd.
     if overrides is None or overrides.empty:
         return lines
     keys = ["cpts_id", "contract_year", "mission", "component"]
-    _require(overrides, [*keys, "amount"], "overrides")
+    require_columns(overrides, [*keys, "amount"], "overrides")
     local = overrides[[*keys, "amount"]].rename(columns={"amount": "local_amount"})
     lines = lines.merge(local, on=keys, how="left")
     has_local = lines["local_amount"].notna()
@@ -342,13 +353,28 @@ def _apply_achievement(
     if achievements is None or achievements.empty:
         return lines
     keys = ["cpts_id", "contract_year", "mission"]
-    _require(achievements, [*keys, "achievement"], "achievements")
+    require_columns(achievements, [*keys, "achievement"], "achievements")
     _check_rate(achievements["achievement"], "achievement")
     rates = achievements[[*keys, "achievement"]].rename(columns={"achievement": "measured"})
     lines = lines.merge(rates, on=keys, how="left")  # a new index: recompute the mask on it
     measured = (lines["nature"] == "variable") & lines["measured"].notna()
     lines["achievement"] = lines["achievement"].where(~measured, lines["measured"])
     return lines.drop(columns="measured")
+
+
+def _apply_earned(
+    lines: pd.DataFrame, achievements: pd.DataFrame | None, earned: pd.DataFrame | None
+) -> pd.DataFrame:
+    if earned is None or earned.empty:
+        return lines
+    keys = ["cpts_id", "contract_year", "mission"]
+    require_columns(earned, [*keys, "earned"], "earned")
+    check_single_source(achievements, earned)
+    lines = lines.merge(earned[[*keys, "earned"]], on=keys, how="left")
+    from_indicators = (lines["nature"] == "variable") & lines["earned"].notna()
+    rate = capped_rate(lines["earned"].fillna(0.0), lines["envelope"])
+    lines["achievement"] = lines["achievement"].where(~from_indicators, rate)
+    return lines.drop(columns="earned")
 
 
 def _ordered(lines: pd.DataFrame, tree: ParameterTree) -> pd.DataFrame:
@@ -360,12 +386,6 @@ def _ordered(lines: pd.DataFrame, tree: ParameterTree) -> pd.DataFrame:
         .sort_values(["cpts_id", "contract_year", "_rank"], ignore_index=True)
         .drop(columns="_rank")
     )
-
-
-def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError.single(name, f"colonne(s) manquante(s) : {', '.join(missing)}")
 
 
 def _check_rate(values: float | pd.Series, name: str) -> None:

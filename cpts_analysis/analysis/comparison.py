@@ -7,15 +7,17 @@ returns are also what the report's JSON sidecar holds, so tests can check one ag
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cpts_analysis.aci.funding import FUNDING_COLUMNS, compute_funding, round_cents
+from cpts_analysis.aci.indicator_levels import mission_earned
 from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
 from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
+from cpts_analysis.analysis.contract_indicators import registry_indicator_levels
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.deployment import deployment_status
 from cpts_analysis.territory.registry import Registry
@@ -32,12 +34,15 @@ from cpts_analysis.territory.territories import (
 
 @dataclass(frozen=True)
 class FundingInputs:
-    """The funding engine's inputs for the signed CPTS of a registry extract."""
+    """The funding engine's inputs for the signed CPTS of a registry extract: typed rates
+    (``achievements``) and amounts earned from the contract's indicators (``earned``) never
+    cover the same mission-year (the registry's validation sees to it)."""
 
     contracts: pd.DataFrame
     missions: pd.DataFrame
     achievements: pd.DataFrame
     overrides: pd.DataFrame
+    earned: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def funding(
         self,
@@ -54,6 +59,7 @@ class FundingInputs:
             default_achievement=default_achievement,
             tree=tree,
             rules_from=rules_from,
+            earned=self.earned,
         )
 
 
@@ -81,7 +87,8 @@ def funding_inputs(
     overrides = registry.montants[registry.montants["cpts_id"].isin(ids)].rename(
         columns={"annee_contrat": "contract_year", "composante": "component", "montant": "amount"}
     )
-    return FundingInputs(contracts, missions, achievements, overrides)
+    earned = mission_earned(registry_indicator_levels(registry, ids))
+    return FundingInputs(contracts, missions, achievements, overrides, earned)
 
 
 def registry_funding(

@@ -18,6 +18,7 @@ from cpts_analysis.cli import (
     reform_commands,
     registry_commands,
     report_commands,
+    review_commands,
 )
 from cpts_analysis.cli.arguments import EXIT_USAGE, Parser
 from cpts_analysis.core.errors import CptsError, InputError
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         registry_commands,
         import_commands,
         budget_commands,
+        review_commands,
         report_commands,
         reform_commands,
     )

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from cpts_analysis.core.errors import InputError
+
 
 def isin(values: pd.Series | pd.Index, candidates: Iterable[object]) -> np.ndarray:
     """``values.isin(candidates)`` as a boolean array, at hash-table speed for text.
@@ -20,3 +22,10 @@ def isin(values: pd.Series | pd.Index, candidates: Iterable[object]) -> np.ndarr
         else candidates
     )
     return pd.Index(values.astype(object)).isin(haystack.astype(object))
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    """Refuse a table given to the engine without the columns it needs, naming them."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError.single(name, f"colonne(s) manquante(s) : {', '.join(missing)}")

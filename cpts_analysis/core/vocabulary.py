@@ -63,6 +63,20 @@ def renewal_note(contract_years: int) -> str:
     )
 
 
+VARIABLE_SOURCES = {
+    "indicateurs": "indicateurs du contrat",
+    "taux": "taux d'atteinte saisi",
+    "defaut": "100 % supposé (ni indicateur ni taux)",
+}
+"""Where a mission's earned variable part comes from, in the annual review."""
+
+INDICATOR_KINDS = {
+    "action": "action (réalisée ou non)",
+    "hausse": "résultat en hausse",
+    "baisse": "résultat en baisse",
+}
+"""Kind of a contract indicator (an action, or a result and its direction)."""
+
 PAYMENT_KINDS = {"full": "versement intégral", "advance": "avance", "balance": "solde"}
 """Kind of a dated payment of the schedule."""
 
@@ -78,6 +92,25 @@ FORMER_COMMUNE_KINDS = {
     "associee": "commune associée",
 }
 """What a former commune code became (INSEE history)."""
+
+FORMER_NAMES = {
+    **FORMER_COMMUNE_KINDS,
+    "changement de nom": "ancien nom",
+    "fusion": "nom d'avant fusion",
+    "scission": "nom d'avant scission",
+}
+"""How an imported name was recognised through the commune history."""
+
+IMPORT_COLUMN_ROLES = {
+    "cpts": "CPTS",
+    "commune": "commune",
+    "departement": "département",
+    "part": "part",
+    "statut": "statut",
+    "date_signature": "date de signature",
+    "missions": "missions",
+}
+"""What a column of an imported list was read as."""
 
 LEVELS = {"departement": "Département", "region": "Région"}
 """Territory levels, as the first word of a territory's title."""
@@ -106,6 +139,17 @@ HEADERS = {
     "part_non_couverte": "Part non couverte",
     "communes": "Communes",
     "covered_communes": "Communes du territoire couvertes",
+    "variable_envelope": "Part variable maximale",
+    "earned": "Acquis",
+    "not_earned": "Non acquis",
+    "variable_source": "Origine",
+    "indicator_kind": "Type",
+    "initial_value": "Valeur initiale",
+    "observed_value": "Valeur observée",
+    "levels": "Paliers",
+    "level_reached": "Palier atteint",
+    "next_level": "Prochain palier",
+    "amount_at_stake": "Montant en jeu",
     "renewal_amount": "Dont renouvellement tacite (hypothèse)",
     "covered_commune_names": "Noms des communes",
     "attached_departement": "Département de rattachement",

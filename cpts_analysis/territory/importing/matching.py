@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from cpts_analysis.core.vocabulary import FORMER_NAMES
 from cpts_analysis.territory.communes import (
     load_commune_history,
     load_commune_names_history,
@@ -57,14 +58,6 @@ class _Names:
 
 
 _ARTICLE = re.compile(r"^(?:le|la|les|l) (?=\S)")
-HISTORY_LABELS = {
-    "deleguee": "commune déléguée",
-    "associee": "commune associée",
-    "ancienne": "ancienne commune",
-    "changement de nom": "ancien nom",
-    "fusion": "nom d'avant fusion",
-    "scission": "nom d'avant scission",
-}
 
 
 def without_article(key: str) -> str:
@@ -90,12 +83,12 @@ class CommuneMatcher:
         named = history.dropna(subset=["nom_ancien"])
         for name, code, kind in zip(named["nom_ancien"], named["code"], named["type"], strict=True):
             tier = "former" if kind == "ancienne" else "delegated"
-            self._add(tier, name, code, f"{HISTORY_LABELS[kind]} « {name} »")
+            self._add(tier, name, code, f"{FORMER_NAMES[kind]} « {name} »")
         renamed = load_commune_names_history()
         for name, code, motif in zip(
             renamed["nom_ancien"], renamed["code"], renamed["motif"], strict=True
         ):
-            self._add("former", name, code, f"{HISTORY_LABELS[motif]} « {name} »")
+            self._add("former", name, code, f"{FORMER_NAMES[motif]} « {name} »")
         departements = load_departements()
         self.departements = set(departements["code"])
         self.departement_names = {

@@ -15,18 +15,9 @@ import pandas as pd
 
 from cpts_analysis.aci.missions import catalogue
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.vocabulary import IMPORT_COLUMN_ROLES
 from cpts_analysis.territory.importing.composing import ImportResult
 from cpts_analysis.territory.importing.source import FlatTable
-
-ROLE_LABELS = {
-    "cpts": "CPTS",
-    "commune": "commune",
-    "departement": "département",
-    "part": "part",
-    "statut": "statut",
-    "date_signature": "date de signature",
-    "missions": "missions",
-}
 
 
 def provenance_table(
@@ -45,7 +36,7 @@ def provenance_table(
     rows += [("choix", choice) for choice in choices] or [("choix", "aucune option")]
     missions = catalogue()
     columns = " ; ".join(
-        f"{ROLE_LABELS.get(role) or missions[role.removeprefix('mission:')].short_label} : "
+        f"{IMPORT_COLUMN_ROLES.get(role) or missions[role.removeprefix('mission:')].short_label} : "
         f"« {header} »"
         for role, header in table.columns.items()
     )

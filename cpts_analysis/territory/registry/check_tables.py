@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cpts_analysis.territory.registry.context import CheckContext
-from cpts_analysis.territory.registry.tables import LINE, TABLES, lookup
+from cpts_analysis.territory.registry.tables import CONTRACT_TABLES, LINE, TABLES, lookup
 
 
 class TableChecks(CheckContext):
@@ -22,7 +22,7 @@ class TableChecks(CheckContext):
         if not self.has("cpts", "cpts_id"):
             return
         known = self.frames["cpts"]["cpts_id"]
-        for name in ("communes", "missions", "resultats", "montants"):
+        for name in ("communes", "missions", "resultats", "montants", *CONTRACT_TABLES):
             if self.has(name, "cpts_id"):
                 frame = self.frames[name]
                 unknown = frame[(frame["cpts_id"] != "") & ~frame["cpts_id"].isin(known)]

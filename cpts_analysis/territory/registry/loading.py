@@ -25,11 +25,13 @@ class Registry:
     """A registry that passed validation, with parsed columns.
 
     Dates are ``datetime64`` (``NaT`` for a CPTS not yet signed), ``annee_contrat`` is
-    ``int64``, ``taux_atteinte``, ``montant`` and ``valeur`` are ``float64``; absent optional
-    tables are empty frames with the same columns. ``warnings`` are the non-blocking problems found.
-    ``provenance`` (``element``, ``valeur``: text) is what ``import`` recorded of the list the
-    registry came from (source, sheet, date, choices, names matched, assumptions); empty for a
-    registry written by hand.
+    ``int64``, ``taux_atteinte``, ``montant`` and ``valeur`` (of ``indicateurs``) are
+    ``float64``, as are the starting values, thresholds and amounts of
+    ``indicateurs_contrat``; ``resultats_indicateurs.valeur`` stays text (a number or
+    ``oui``/``non``). Absent optional tables are empty frames with the same columns.
+    ``warnings`` are the non-blocking problems found. ``provenance`` (``element``, ``valeur``:
+    text) is what ``import`` recorded of the list the registry came from (source, sheet, date,
+    choices, names matched, assumptions); empty for a registry written by hand.
     """
 
     source: Path
@@ -42,6 +44,12 @@ class Registry:
     indicateurs: pd.DataFrame = field(default_factory=lambda: typed(TABLES["indicateurs"], None))
     catalogue_indicateurs: pd.DataFrame = field(
         default_factory=lambda: typed(TABLES["catalogue_indicateurs"], None)
+    )
+    indicateurs_contrat: pd.DataFrame = field(
+        default_factory=lambda: typed(TABLES["indicateurs_contrat"], None)
+    )
+    resultats_indicateurs: pd.DataFrame = field(
+        default_factory=lambda: typed(TABLES["resultats_indicateurs"], None)
     )
     provenance: pd.DataFrame = field(default_factory=lambda: typed(TABLES["provenance"], None))
 

@@ -72,6 +72,37 @@ TABLES: dict[str, TableSpec] = {
             key=("cpts_id", "annee_contrat", "mission", "composante"),
         ),
         TableSpec(
+            "indicateurs_contrat",
+            {
+                "cpts_id": "text",
+                "annee_contrat": "int",
+                "mission": "text",
+                "indicateur": "text",
+                "libelle": "text",
+                "type": "text",
+                "sens": "text",
+                "valeur_initiale": "float",
+                **{f"{column}_{k}": "float" for k in (1, 2, 3) for column in ("seuil", "montant")},
+            },
+            required=False,
+            optional_values=(
+                "sens",
+                "valeur_initiale",
+                "seuil_1",
+                "seuil_2",
+                "montant_2",
+                "seuil_3",
+                "montant_3",
+            ),
+            key=("cpts_id", "annee_contrat", "indicateur"),
+        ),
+        TableSpec(
+            "resultats_indicateurs",
+            {"cpts_id": "text", "annee_contrat": "int", "indicateur": "text", "valeur": "text"},
+            required=False,
+            key=("cpts_id", "annee_contrat", "indicateur"),
+        ),
+        TableSpec(
             "indicateurs",
             {"code_commune": "text", "indicateur": "text", "valeur": "float"},
             required=False,
@@ -94,6 +125,10 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 INDICATOR_TABLES = ("indicateurs", "catalogue_indicateurs")
+CONTRACT_TABLES = ("indicateurs_contrat", "resultats_indicateurs")
+INDICATOR_KINDS = ("action", "resultat")
+DIRECTIONS = ("hausse", "baisse")
+DONE = {"oui": 1.0, "non": 0.0}  # how an action is answered in ``resultats_indicateurs``
 ORDER = {name: index for index, name in enumerate(TABLES)}
 
 

@@ -37,7 +37,8 @@ def write_template(path: str | Path) -> Path:
         >>> folder = cpts.write_template(pathlib.Path(tempfile.mkdtemp()) / "registre")
         >>> sorted(p.name for p in folder.iterdir())  # doctest: +NORMALIZE_WHITESPACE
         ['catalogue_indicateurs.csv', 'communes.csv', 'cpts.csv', 'indicateurs.csv',
-         'missions.csv', 'montants.csv', 'resultats.csv']
+         'indicateurs_contrat.csv', 'missions.csv', 'montants.csv', 'resultats.csv',
+         'resultats_indicateurs.csv']
     """
     return write_registry(path, {})
 
