@@ -33,9 +33,9 @@ def add_template_options(parser: argparse.ArgumentParser) -> None:
         if field.annotation is bool:
             parser.add_argument(flag, action="store_const", const=True, help=help_text)
         else:
-            parser.add_argument(
-                flag, default=None, metavar=str(extra.get("metavar")), help=help_text
-            )
+            kind = int if field.annotation is int else str
+            metavar = str(extra.get("metavar"))
+            parser.add_argument(flag, type=kind, default=None, metavar=metavar, help=help_text)
 
 
 def template_values(args: argparse.Namespace) -> dict[str, Any]:

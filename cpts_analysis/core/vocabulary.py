@@ -261,7 +261,7 @@ HEADLINE = {
     "montants_non_confirmes": "Montants utilisés au statut non confirmé",
     "taille": "Taille ACI",
     "contrat_indicatif": "Contrat indicatif",
-    "enveloppe_5_ans": "Enveloppe sur 5 ans",
+    "enveloppe_5_ans": "Enveloppe de la période de contrat en cours",
     "versements": "Versements",
     "montants_locaux": "Montants locaux",
     "variante": "Variante",
@@ -276,6 +276,11 @@ HEADLINE = {
     "ecart_fusion": "Écart : fusion − CPTS séparées",
     "ecart_scission": "Écart : deux parties − CPTS entière",
     "ecart_regles": "Écart : avenant 2 − ACI 2019",
+    "annee_contrat": "Année de contrat",
+    "total_acquis": "Part variable acquise",
+    "total_max": "Part variable maximale de l'année",
+    "solde_a_verser": "Solde de l'année (à l'anniversaire)",
+    "indicateurs_non_renseignes": "Indicateurs non renseignés",
 }
 """Key of ``headline.json`` (a public contract, never renamed) → French label."""
 
@@ -285,6 +290,7 @@ PARAMETERS = {
     "registre": "Registre des CPTS",
     "date_reference": "Date de référence",
     "variante": "Variante des règles",
+    "annee": "Année de contrat",
 }
 """Template parameter → French label in a report's header."""
 

@@ -67,6 +67,8 @@ TERRITORY_HELP = 'code de département ou de région (ou "region:84", "departeme
 MESSAGES = {
     "string_type": "texte attendu",
     "bool_type": "True ou False attendu",
+    "int_type": "nombre entier attendu",
+    "greater_than_equal": "au moins {ge}",
     "extra_forbidden": "paramètre inconnu de ce modèle",
     "string_pattern_mismatch": "« {input} » : caractères autorisés : lettres, chiffres, :, _ et -",
     "string_too_long": "au plus {max_length} caractères",
@@ -137,6 +139,11 @@ class NotebookInputs(BaseModel):
     @property
     def subject(self) -> str:
         return str(getattr(self, self.SUBJECT))
+
+    @property
+    def folder_name(self) -> str:
+        """What names the report's folder: its subject (a review adds its year)."""
+        return self.subject
 
     def check_registry(self, registry: Registry) -> None:
         """What only the registry can tell: the report's subject is one of its territories."""
@@ -260,10 +267,36 @@ class ReformInputs(NotebookInputs):
         return Path(self.variante) if self.variante else EXAMPLE_VARIANT
 
 
+class ReviewInputs(NotebookInputs):
+    """``revue_annuelle``: one contract year of one CPTS, its variable part earned from the
+    contract's indicators."""
+
+    SUBJECT: ClassVar[str] = "cpts"
+
+    cpts: str = code("ARA-42-02", "identifiant de la CPTS dans le registre")
+    annee: int = parameter(
+        1,
+        "année de contrat revue (1 = l'année qui suit la signature)",
+        option="--annee",
+        metavar="N",
+        ge=1,
+    )
+
+    @property
+    def folder_name(self) -> str:
+        return f"{self.cpts}-annee-{self.annee}"
+
+    def check_registry(self, registry: Registry) -> None:
+        from cpts_analysis.analysis.annual_review import annual_review
+
+        annual_review(registry, self.cpts, self.annee, self.date)
+
+
 TEMPLATES: dict[str, type[NotebookInputs]] = {
     "comparaison_territoriale": ComparisonInputs,
     "profil_cpts": ProfileInputs,
     "scenarios": ScenarioInputs,
     "reforme": ReformInputs,
+    "revue_annuelle": ReviewInputs,
 }
 """Report template (``notebooks/<name>.ipynb``) → the model of its parameters."""

@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
 from cpts_analysis.aci.missions import group_label
@@ -23,6 +24,9 @@ from cpts_analysis.core.formatting import (
 )
 from cpts_analysis.core.vocabulary import INDICATOR_KINDS, VARIABLE_SOURCES, header, to_french
 from cpts_analysis.report import plots
+from cpts_analysis.report.content import DATA_VINTAGES
+from cpts_analysis.report.inputs import ReviewInputs
+from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import amount_cell, formatted, render_text
 
 LEVEL_COLOURS = {"none": "#c0504d", "partial": "#f0a030", "top": "#4f9a4f"}
@@ -315,3 +319,63 @@ def levels_chart(review: AnnualReview, mission: str) -> Figure:
         f"acquis sur {format_euros(earned['envelope'])})"
     )
     return figure
+
+
+def review_sections(review: AnnualReview) -> None:
+    """For each mission paid from its indicators: a heading, the levels chart and the table of
+    its indicators (starting value, observed value, levels, distance to the next level)."""
+    paid = review.missions[review.missions["source"] == "indicateurs"]
+    if paid.empty:
+        display(
+            Markdown(
+                "Aucune mission de cette année n'est payée selon des indicateurs du contrat : "
+                "les parts variables suivent les taux d'atteinte du registre (feuille "
+                "`resultats`), ou 100 % à défaut. Les feuilles `indicateurs_contrat` et "
+                "`resultats_indicateurs` du registre donnent le détail par indicateur."
+            )
+        )
+        return
+    for mission in paid.itertuples():
+        display(
+            Markdown(
+                f"### {group_label(mission.mission)}\n\n{format_euros(mission.earned)} acquis sur "
+                f"{format_euros(mission.envelope)}{prorata_note(mission.prorata)}."
+            )
+        )
+        plots.show(levels_chart(review, mission.mission))
+        display(as_table(indicator_display(review, mission.mission)))
+
+
+def unobserved_table(review: AnnualReview) -> pd.DataFrame | Markdown:
+    if review.unobserved.empty:
+        return Markdown("Tous les indicateurs de l'année ont une valeur observée.")
+    return as_table(unobserved_display(review))
+
+
+def review_headline(review: AnnualReview) -> dict[str, object]:
+    """Key figures of the review (``headline.json``)."""
+    return {
+        "cpts": review.cpts_id,
+        "nom": review.name,
+        "annee_contrat": review.contract_year,
+        "total_acquis": review.total_earned,
+        "total_max": review.total_max,
+        "solde_a_verser": review.balance,
+        "indicateurs_non_renseignes": len(review.unobserved),
+    }
+
+
+def review_sidecars(review: AnnualReview, inputs: ReviewInputs) -> None:
+    save_sidecars(
+        inputs.output_dir,
+        headline=review_headline(review),
+        tables={
+            "Missions": review.missions,
+            "Indicateurs": review.indicators,
+        },
+        meta={
+            "title": f"Revue annuelle de la {review.name}, année {review.contract_year}",
+            "data_vintages": DATA_VINTAGES,
+            "parameters": inputs.model_dump(),
+        },
+    )

@@ -116,7 +116,7 @@ def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
     return Job(
         notebook=notebook_path(notebook),
         parameters=parameters,
-        slug=make_slug(inputs.subject),
+        slug=make_slug(inputs.folder_name),
         label=label or inputs.subject,
         inputs=tuple(files),
     )
