@@ -103,8 +103,12 @@ def contract_years(
     renewed = signed_under.map({r.id: r.payment.tacit_renewal for r in sets})
     count = renewed.astype(int) if renewals is None else pd.Series(renewals, index=base.index)
     horizon = duration * (1 + count)
-    frames = []
-    for year in range(1, int(horizon.max()) + 1):
+    frames = [  # no contract at all: no year (keeps the columns)
+        base.assign(
+            contract_year=0, renewal=False, year_start=base["signature"], year_end=base["signature"]
+        ).iloc[0:0]
+    ]
+    for year in range(1, int(horizon.max()) + 1 if len(base) else 1):
         rows = base[horizon >= year].copy()
         rows["contract_year"] = year
         rows["renewal"] = year > duration[horizon >= year]

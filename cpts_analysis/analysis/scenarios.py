@@ -150,15 +150,24 @@ def under_each_rule_set(summary: pd.DataFrame, missions: pd.Series) -> pd.DataFr
     return table
 
 
+def require_signed_pair(cpts: pd.DataFrame) -> pd.DataFrame:
+    """The signed CPTS of ``cpts`` (registry or summary rows), when there are two to merge."""
+    signed = cpts[cpts["date_signature"].notna()]
+    if len(signed) < 2:
+        raise InputError.single(
+            "scenarios",
+            f"au moins deux CPTS signées sont nécessaires pour simuler une fusion ({len(signed)} "
+            "sur le territoire) : complétez le statut et la date de signature des CPTS dans le "
+            "registre",
+        )
+    return signed
+
+
 def default_choices(summary: pd.DataFrame) -> tuple[str, str, str]:
     """Merger pair and split candidate when the user names none: the two smallest signed CPTS
     of the department with the most signed CPTS, and the most populated CPTS that has at least
     two communes to share."""
-    signed = summary[summary["date_signature"].notna()]
-    if len(signed) < 2:
-        raise InputError.single(
-            "scenarios", "au moins deux CPTS signées sont nécessaires pour simuler une fusion"
-        )
+    signed = require_signed_pair(summary)
     department = signed["departement"].value_counts().sort_index().idxmax()
     smallest = signed[signed["departement"] == department].sort_values(["population", "cpts_id"])
     divisible = summary[summary["communes"] >= 2]

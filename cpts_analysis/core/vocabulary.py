@@ -101,6 +101,22 @@ FORMER_NAMES = {
 }
 """How an imported name was recognised through the commune history."""
 
+PROVENANCE = {
+    "source": "Fichier importé",
+    "feuille": "Feuille",
+    "date_import": "Date de l'import",
+    "choix": "Option choisie",
+    "colonnes": "Colonnes lues",
+    "compte": "Lignes lues",
+    "ancien_code": "Commune donnée par un ancien code",
+    "nom_historique": "Commune reconnue par un ancien nom",
+    "non_resolue": "Ligne non reprise",
+    "non_repris": "Valeur non reprise",
+    "part_egale": "Part supposée égale",
+    "hypothese": "Hypothèse",
+}
+"""Elements of a registry's ``provenance`` table (written by ``import``)."""
+
 IMPORT_COLUMN_ROLES = {
     "cpts": "CPTS",
     "commune": "commune",

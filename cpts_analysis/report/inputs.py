@@ -245,6 +245,10 @@ class ScenarioInputs(NotebookInputs):
         for field in ("fusion_a", "fusion_b", "decoupage"):
             if cpts_id := getattr(self, field):
                 registry_cpts(cpts_id, registry, field)
+        from cpts_analysis.analysis.scenarios import require_signed_pair
+        from cpts_analysis.territory.resolution import cpts_in, resolve_territory
+
+        require_signed_pair(cpts_in(resolve_territory(self.territoire, registry), registry))
 
 
 class ReformInputs(NotebookInputs):
