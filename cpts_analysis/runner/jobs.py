@@ -108,10 +108,13 @@ def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
     so it must be part of what decides whether a rerun can skip a report.
     """
     # What the caller set; the template's own defaults need no injecting (nor a line in the
-    # report's header). The registry and the date are always explicit.
-    parameters = inputs.model_dump(exclude={"output_dir"}, exclude_defaults=True)
-    parameters["registre"] = str(inputs.registry_path.resolve())
-    parameters["date_reference"] = inputs.date_reference
+    # report's header). The subject, the registry and the date are always explicit.
+    parameters = {
+        inputs.SUBJECT: inputs.subject,
+        **inputs.model_dump(exclude={"output_dir"}, exclude_defaults=True),
+        "registre": str(inputs.registry_path.resolve()),
+        "date_reference": inputs.date_reference,
+    }
     files = [Path(str(parameters[name])) for name in PATH_PARAMETERS if parameters.get(name)]
     return Job(
         notebook=notebook_path(notebook),
