@@ -174,7 +174,8 @@ def test_more_than_100_reports_through_the_cluster(cluster_batch):
 def test_failing_report_isolated(cluster_batch):
     failed = cluster_batch.manifest["fails/42"]
     assert failed["status"] == "failed"
-    assert (failed["error"]["ename"], failed["error"]["cell"]) == ("ValueError", 3)
+    error = failed["attempt"]["error"]
+    assert (error["ename"], error["cell"]) == ("ValueError", 3)
     assert not (cluster_batch.out / "fails" / "42" / "report.html").exists()
 
 
@@ -188,9 +189,9 @@ def test_report_of_a_killed_worker_rerun_on_a_new_one(cluster_batch):
 def test_report_killing_its_worker_twice_recorded_failed(cluster_batch):
     assert len(cluster_batch.killer_pids) == 2  # first run, one rerun, then given up
     record = cluster_batch.manifest["slow/tueur"]
-    assert record["status"] == "failed" and record["error"]["ename"] == "KilledWorker"
-    error = (cluster_batch.out / "slow" / "tueur" / "error.txt").read_text(encoding="utf-8")
-    assert "KilledWorker" in error
+    assert record["status"] == "failed" and record["attempt"]["error"]["ename"] == "KilledWorker"
+    error = (cluster_batch.out / "slow" / "tueur" / "echec.txt").read_text(encoding="utf-8")
+    assert "KilledWorker" in error and "NoneType" not in error
     assert sorted(r.slug for r in cluster_batch.result.failed) == ["42", "tueur"]
 
 
