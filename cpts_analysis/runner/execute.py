@@ -176,6 +176,8 @@ def run_report(
         status = "ok"
     except Exception as exc:  # any failure is reported per report, never half-published
         error = _describe(exc, notebook, tracker, timeout)
+        if kernels.stopped(kernel.manager):  # its process is closing: the batch was stopped
+            error = CellError("Interruption", "processus de travail arrêté pendant ce rapport")
         status = "interrupted" if error.ename in INTERRUPTIONS else "failed"
         write_failure(folder, staging, label, report_key(notebook, slug), error, status)
     finally:
