@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import assert_manifest_matches_disk
 
 from cpts_analysis import cli
 from cpts_analysis.runner import manifest, output_lock
@@ -57,26 +58,6 @@ def run(argv: list[str], env: dict[str, str], timeout: float = 180) -> tuple[int
 def headline(out: Path, code: str) -> dict:
     path = out / "pause" / code / "headline.json"
     return json.loads(path.read_text(encoding="utf-8"))["headline"]
-
-
-def assert_manifest_matches_disk(out: Path) -> dict[str, dict]:
-    """The manifest file as written, entry by entry, against the report folders."""
-    raw = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
-    for key, entry in raw.items():
-        folder = out / key
-        published = entry["published"]
-        on_disk = folder / ".publication.json"
-        if published is None:
-            assert not (folder / "report.html").exists(), key
-            continue
-        record = json.loads(on_disk.read_text(encoding="utf-8"))
-        assert record["input_hash"] == published["input_hash"], key
-        for path in published["outputs"].values():
-            assert (out / path).exists(), (key, path)
-        assert "<html" in (folder / "report.html").read_text(encoding="utf-8")
-        if entry["status"] in ("ok", "skipped"):
-            assert published["input_hash"] == entry["attempt"]["input_hash"], key
-    return raw
 
 
 def assert_no_leftovers(out: Path, tmp_path: Path) -> None:
