@@ -351,3 +351,13 @@ def test_closed_pipe_ends_quietly():
 def test_exit_codes_in_help():
     parser_help = cli.build_parser().format_help()
     assert "130 interruption (Ctrl-C)" in parser_help and "2 ligne de commande" in parser_help
+
+
+def test_leftovers_of_killed_runs_removed_and_nothing_else(tmp_path):
+    from cpts_analysis.runner.publication import remove_stale_staging
+
+    template = tmp_path / "pause"
+    for name in ("a", f".a.{'0' * 32}.tmp", ".a.tmp", ".a.old", ".photos.tmp", "notes"):
+        (template / name).mkdir(parents=True)
+    remove_stale_staging(tmp_path)
+    assert sorted(p.name for p in template.iterdir()) == [".photos.tmp", "a", "notes"]

@@ -48,7 +48,7 @@ FAILURE_FILES = {"failure_notebook": FAILURE_NOTEBOOK, "failure": FAILURE_FILE}
 # other file is someone else's and is never deleted or overwritten.
 OWNED = {*REPORT_FILES.values(), *FAILURE_FILES.values(), PUBLICATION_FILE}
 OWNED |= {"error.txt", "failed.ipynb"}
-_STAGING = re.compile(r"\.[a-z0-9_-]+\.(?:[0-9a-f]{32}\.tmp|tmp|old)")
+_STAGING = re.compile(r"\.(?P<slug>[a-z0-9_-]+)\.(?P<kind>[0-9a-f]{32}\.tmp|tmp|old)")
 _RENAME_EXCHANGE = 2
 
 
@@ -74,7 +74,12 @@ def remove_stale_staging(out_dir: Path) -> None:
     """Staging folders left by killed runs (called with the output folder locked)."""
     for template in (p for p in out_dir.iterdir() if p.is_dir() and not p.is_symlink()):
         for child in template.iterdir():
-            if _STAGING.fullmatch(child.name) and child.is_dir():
+            match = _STAGING.fullmatch(child.name)
+            if match is None or not child.is_dir() or child.is_symlink():
+                continue
+            unique = match["kind"] not in ("tmp", "old")
+            # Names without a run's unique part (before 0.2): only beside their report folder.
+            if unique or (template / match["slug"]).is_dir():
                 discard_staging(child)
 
 
