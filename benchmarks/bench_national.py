@@ -111,7 +111,7 @@ def batch(by: str, registry: Path, out: Path, workers: int, date: str) -> dict:
     command += ["--date", date, "--workers", str(workers), "--out", str(out)]
     wall, rss, pss = measure(command)
     records = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
-    durations = sorted(r["duration_s"] for r in records.values())
+    durations = sorted(r["attempt"]["duration_s"] or 0 for r in records.values())
     failed = sum(r["status"] == "failed" for r in records.values())
     per_minute = len(durations) / wall * 60
     p50 = statistics.median(durations)

@@ -146,7 +146,7 @@ def main() -> None:
     )
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     records = manifest.get("reports", manifest)
-    durations = {key: r["duration_s"] for key, r in records.items()}
+    durations = {key: r["attempt"]["duration_s"] or 0 for key, r in records.items()}
     print(
         f"(c) batch by department, {len(durations)} reports, {args.workers} workers: "
         f"{batch_wall:6.2f} s wall, {memory(batch_rss, batch_pss)}"

@@ -3,6 +3,7 @@ and a real headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -59,3 +60,23 @@ def browser():
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def assert_manifest_matches_disk(out: Path) -> dict[str, dict]:
+    """The manifest file as written, entry by entry, against the report folders."""
+    raw = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    for key, entry in raw.items():
+        folder = out / key
+        published = entry["published"]
+        on_disk = folder / ".publication.json"
+        if published is None:
+            assert not (folder / "report.html").exists(), key
+            continue
+        record = json.loads(on_disk.read_text(encoding="utf-8"))
+        assert record["input_hash"] == published["input_hash"], key
+        for path in published["outputs"].values():
+            assert (out / path).exists(), (key, path)
+        assert "<html" in (folder / "report.html").read_text(encoding="utf-8")
+        if entry["status"] in ("ok", "skipped"):
+            assert published["input_hash"] == entry["attempt"]["input_hash"], key
+    return raw

@@ -23,11 +23,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import assert_manifest_matches_disk
 from distributed import Client
 
 from cpts_analysis.runner import manifest
 from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.cluster import SCHEDULER_CONFIG
+from cpts_analysis.runner.errors import ClusterError
 from cpts_analysis.runner.job import Job
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -54,24 +56,22 @@ def scheduler_environment() -> dict[str, str]:
     return os.environ | variables
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[str]:
-    """Address of a scheduler with two single-thread workers, all local subprocesses."""
-    logs = tmp_path_factory.mktemp("dask-logs")
+@contextlib.contextmanager
+def dask_cluster(logs: Path, workers: tuple[str, ...]) -> Iterator[tuple[str, dict]]:
+    """Address of a scheduler with single-thread ``workers``, all local subprocesses (name →
+    process, the scheduler's name being ``scheduler``); always torn down."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    processes: list[subprocess.Popen] = []
+    processes: dict[str, subprocess.Popen] = {}
 
     def start(name: str, *argv: str, env: dict[str, str] | None = None) -> None:
         log = (logs / f"{name}.log").open("wb")
-        processes.append(
-            subprocess.Popen(
-                [str(DASK), *argv],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,  # its own group: teardown reaches its children
-            )
+        processes[name] = subprocess.Popen(
+            [str(DASK), *argv],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own group: teardown reaches its children
         )
 
     try:
@@ -86,7 +86,7 @@ def cluster(tmp_path_factory) -> Iterator[str]:
             f"127.0.0.1:{free_port()}",
             env=scheduler_environment(),
         )
-        for name in ("w1", "w2"):
+        for name in workers:
             start(
                 name,
                 "worker",
@@ -103,18 +103,25 @@ def cluster(tmp_path_factory) -> Iterator[str]:
                 "127.0.0.1:0",
             )
         with Client(address, timeout=START_TIMEOUT_S) as client:
-            client.wait_for_workers(2, timeout=START_TIMEOUT_S)
-        yield address
+            client.wait_for_workers(len(workers), timeout=START_TIMEOUT_S)
+        yield address, processes
     finally:
-        for process in processes:
+        for process in processes.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
+        for process in processes.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[str]:
+    """Address of a scheduler with two single-thread workers, shared by the module's tests."""
+    with dask_cluster(tmp_path_factory.mktemp("dask-logs"), ("w1", "w2")) as (address, _):
+        yield address
 
 
 def kill_when_written(pid_file: Path, stop: threading.Event) -> None:
@@ -174,7 +181,8 @@ def test_more_than_100_reports_through_the_cluster(cluster_batch):
 def test_failing_report_isolated(cluster_batch):
     failed = cluster_batch.manifest["fails/42"]
     assert failed["status"] == "failed"
-    assert (failed["error"]["ename"], failed["error"]["cell"]) == ("ValueError", 3)
+    error = failed["attempt"]["error"]
+    assert (error["ename"], error["cell"]) == ("ValueError", 3)
     assert not (cluster_batch.out / "fails" / "42" / "report.html").exists()
 
 
@@ -188,9 +196,9 @@ def test_report_of_a_killed_worker_rerun_on_a_new_one(cluster_batch):
 def test_report_killing_its_worker_twice_recorded_failed(cluster_batch):
     assert len(cluster_batch.killer_pids) == 2  # first run, one rerun, then given up
     record = cluster_batch.manifest["slow/tueur"]
-    assert record["status"] == "failed" and record["error"]["ename"] == "KilledWorker"
-    error = (cluster_batch.out / "slow" / "tueur" / "error.txt").read_text(encoding="utf-8")
-    assert "KilledWorker" in error
+    assert record["status"] == "failed" and record["attempt"]["error"]["ename"] == "KilledWorker"
+    error = (cluster_batch.out / "slow" / "tueur" / "echec.txt").read_text(encoding="utf-8")
+    assert "KilledWorker" in error and "NoneType" not in error
     assert sorted(r.slug for r in cluster_batch.result.failed) == ["42", "tueur"]
 
 
@@ -222,3 +230,82 @@ def test_workers_that_cannot_see_the_files_refused(cluster, tmp_path):
         check_paths(client, tmp_path, [LEAK])  # same machine: every path is shared
         with pytest.raises(ClusterError, match=r"ne voit pas .*absent"):
             check_paths(client, tmp_path, [LEAK, tmp_path / "absent.csv"])
+
+
+# --- faults with reports published before them ---------------------------------------------------
+
+
+def test_killed_workers_leave_the_published_reports(cluster, tmp_path):
+    """A report that kills its worker every time fails (``KilledWorker``); the report published
+    before it stays in place, readable, and the manifest says so."""
+    out, killer_pids = tmp_path / "out", tmp_path / "killer.pids"
+    quick = Job(LEAK, {"territoire": "84"}, "84", "84")
+    before = [quick, Job(SLOW, {"territoire": "2"}, "tueur", "tueur")]
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert not run_batch(before, out, workers=1, timeout=60, scheduler=cluster).any_failed
+    published = manifest.load(out)
+    killing = {"territoire": "2", "pid_file": str(killer_pids), "kill_worker": True}
+    with contextlib.redirect_stderr(io.StringIO()):
+        result = run_batch(
+            [quick, Job(SLOW, killing, "tueur", "tueur")],
+            out,
+            workers=1,
+            timeout=60,
+            scheduler=cluster,
+        )
+    entries = assert_manifest_matches_disk(out)
+    assert [job.key for job in result.skipped] == ["leak/84"]
+    assert len(killer_pids.read_text().split()) == 2  # two workers killed
+    tueur = entries["slow/tueur"]
+    assert tueur["status"] == "failed" and tueur["attempt"]["error"]["ename"] == "KilledWorker"
+    assert tueur["published"]["input_hash"] == published["slow/tueur"]["published"]["input_hash"]
+    headline = json.loads((out / "slow" / "tueur" / "headline.json").read_text("utf-8"))
+    assert headline["headline"] == {"territoire": "2"}
+    failure = (out / "slow" / "tueur" / "echec.txt").read_text(encoding="utf-8")
+    assert "KilledWorker" in failure and "reste en place" in failure
+    with Client(cluster, timeout=START_TIMEOUT_S) as client:
+        client.wait_for_workers(2, timeout=START_TIMEOUT_S)  # for the module's other tests
+
+
+def test_scheduler_killed_mid_batch(tmp_path):
+    """The scheduler dies while a report runs: the batch stops with a French message naming the
+    address, the reports published before are intact, the unfinished ones « interrompu »."""
+    out, pids = tmp_path / "out", tmp_path / "slow.pids"
+    (tmp_path / "logs").mkdir()
+    with dask_cluster(tmp_path / "logs", ("w1",)) as (address, processes):
+        before = [Job(LEAK, {"territoire": code}, code, code) for code in ("a", "b")]
+        with contextlib.redirect_stderr(io.StringIO()):
+            assert not run_batch(before, out, workers=1, timeout=60, scheduler=address).any_failed
+        after = [Job(SLOW, {"pid_file": str(pids), "seconds": 60.0}, "lent", "lent")]
+        after += [Job(LEAK, {"territoire": code.upper()}, code, code) for code in ("a", "b")]
+
+        def kill_scheduler() -> None:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not (pids.exists() and pids.read_text().strip()):
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.1)
+            os.killpg(processes["scheduler"].pid, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_scheduler, daemon=True)
+        killer.start()
+        started = time.monotonic()
+        with (
+            contextlib.redirect_stderr(io.StringIO()),
+            pytest.raises(ClusterError, match=rf"planificateur Dask perdu \({address}\)"),
+        ):
+            run_batch(after, out, workers=1, timeout=120, scheduler=address)
+        assert time.monotonic() - started < 60
+        killer.join(timeout=5)
+        entries = assert_manifest_matches_disk(out)
+    assert {key: entry["status"] for key, entry in entries.items()} == {
+        "leak/a": "interrupted",
+        "leak/b": "interrupted",
+        "slow/lent": "interrupted",
+    }
+    for code in ("a", "b"):
+        headline = json.loads((out / "leak" / code / "headline.json").read_text("utf-8"))
+        assert headline["headline"] == {"territoire": code}  # published before the fault
+    evalue = entries["slow/lent"]["attempt"]["error"]["evalue"]
+    assert evalue == f"connexion perdue avec le planificateur Dask {address}"
+    assert "NoneType" not in (out / "manifest.json").read_text(encoding="utf-8")

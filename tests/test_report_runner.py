@@ -230,7 +230,7 @@ def test_export_failure_publishes_no_page_and_blames_no_cell(tmp_path, monkeypat
     monkeypatch.setattr(papermill, "execute_notebook", fake)
     result = run_report(FAILS, {"territoire": "84"}, tmp_path, timeout=30)
     assert not result.ok and (result.error.ename, result.error.cell) == ("AttributeError", None)
-    assert sorted(result.outputs) == ["error", "failed_notebook"]
+    assert sorted(result.outputs) == ["failure", "failure_notebook"]
 
 
 # --- one successful report, its HTML page ------------------------------------------------------
@@ -267,7 +267,7 @@ def test_html_has_no_code_prompts_or_parameters(ok_report):
     prompts_or_editors = r'class="[^"]*\bjp-(?:InputPrompt|OutputPrompt|InputArea-editor)\b'
     assert not re.search(prompts_or_editors, html) and "In&nbsp;[" not in html
     assert "celltag_parameters" not in html and "celltag_injected-parameters" not in html
-    assert "output_dir" not in html and ".2a.tmp" not in html
+    assert "output_dir" not in html and not re.search(r"\.2a\.[0-9a-f]+\.tmp", html)
 
 
 @pytest.mark.slow
@@ -330,13 +330,28 @@ def failed_reports(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_failed_run_keeps_notebook_and_no_html(failed_reports):
+def test_failed_run_keeps_the_previous_report_and_writes_the_failure_beside_it(failed_reports):
     result = failed_reports.failed
     assert failed_reports.was_complete and not result.ok
-    assert sorted(p.name for p in result.folder.iterdir()) == ["error.txt", "failed.ipynb"]
+    names = sorted(p.name for p in result.folder.iterdir())
+    assert names == [
+        ".publication.json",
+        "echec.ipynb",
+        "echec.txt",
+        "headline.json",
+        "report.html",
+        "report.ipynb",
+        "tables.xlsx",
+    ]
+    previous = json.loads((result.folder / "headline.json").read_text(encoding="utf-8"))
+    assert previous["headline"]["territoire"] == "84"  # the report of the earlier success
+    assert result.published["parameters"]["territoire"] == "84"
     assert (result.error.cell, result.error.source) == (3, 'if territoire == "42":')
     assert (result.error.ename, result.error.evalue) == ("ValueError", "territoire 42 sans données")
-    assert "cellule 3" in (result.folder / "error.txt").read_text(encoding="utf-8")
+    failure = (result.folder / "echec.txt").read_text(encoding="utf-8")
+    today = dt.date.today().strftime("%d/%m/%Y")
+    assert "cellule 3" in failure and f"en échec le {today}" in failure
+    assert f"Le rapport publié le {today} reste en place" in failure
     assert sorted(p.name for p in (failed_reports.out / "fails").iterdir()) == ["same"]
 
 
@@ -350,7 +365,8 @@ def test_sys_exit_without_sidecars_is_a_failure(failed_reports):
         "import sys",
     )
     assert "headline.json" in result.error.evalue
-    assert sorted(p.name for p in result.folder.iterdir()) == ["error.txt", "failed.ipynb"]
+    assert sorted(p.name for p in result.folder.iterdir()) == ["echec.ipynb", "echec.txt"]
+    assert "Aucun rapport valide" in (result.folder / "echec.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -358,6 +374,7 @@ def test_cell_timeout_names_the_cell(failed_reports):
     result = failed_reports.timed_out
     assert not result.ok
     assert (result.error.ename, result.error.cell) == ("CellTimeoutError", 1)
+    assert result.error.evalue == "cellule arrêtée au bout de 2 s (limite fixée par --timeout)"
     assert not (result.folder / "report.html").exists()
 
 
@@ -428,23 +445,30 @@ def test_batch_failure_does_not_stop_the_others(batches):
 @pytest.mark.slow
 def test_manifest_records(batches):
     failed = batches.first_manifest["fails/42"]
-    assert failed["error"] == {
+    assert failed["attempt"]["error"] == {
         "cell": 3,
         "source": 'if territoire == "42":',
         "ename": "ValueError",
         "evalue": "territoire 42 sans données",
     }
-    assert failed["outputs"] == {
-        "failed_notebook": "fails/42/failed.ipynb",
-        "error": "fails/42/error.txt",
-    }
+    assert failed["attempt"]["failure"] == "fails/42/echec.txt"
+    assert failed["published"] is None
     ok = batches.first_manifest["fails/84"]
-    assert ok["parameters"]["territoire"] == "84" and ok["label"] == "84"
-    assert ok["parameters"]["registre"] == str(batches.registry.resolve())
-    assert ok["parameters"]["date_reference"] == "2025-06-01"
-    assert set(ok["versions"]) == {"python", "cpts_analysis", "papermill", "nbconvert", "pandas"}
-    assert ok["outputs"]["html"] == "fails/84/report.html" and ok["duration_s"] > 0
-    assert len(ok["input_hash"]) == 64
+    published = ok["published"]
+    assert published["parameters"]["territoire"] == "84" and ok["label"] == "84"
+    assert published["parameters"]["registre"] == str(batches.registry.resolve())
+    assert published["parameters"]["date_reference"] == "2025-06-01"
+    assert set(published["versions"]) == {
+        "python",
+        "cpts_analysis",
+        "papermill",
+        "nbconvert",
+        "pandas",
+    }
+    assert published["outputs"]["html"] == "fails/84/report.html"
+    assert published["duration_s"] > 0 and ok["attempt"]["duration_s"] > 0
+    assert len(published["input_hash"]) == 64
+    assert published["input_hash"] == ok["attempt"]["input_hash"]
 
 
 @pytest.mark.slow
@@ -452,8 +476,8 @@ def test_index_page(batches):
     index = batches.index
     assert '<html lang="fr">' in index and "<script" not in index and not URL.search(index)
     failures = re.search(r'<section class="echecs".*?</section>', index, re.S)[0]
-    assert "Échecs (1)" in failures and "ValueError" in failures
-    assert 'href="fails/42/failed.ipynb"' in failures
+    assert "Échecs et interruptions (1)" in failures and "ValueError" in failures
+    assert 'href="fails/42/echec.ipynb"' in failures and 'href="fails/42/echec.txt"' in failures
     assert '<a href="fails/84/report.html">84</a>' in index
     assert "1\u202f234\u202f567" in index and "0,425" in index
 
@@ -472,8 +496,8 @@ def test_only_failed_reruns_just_the_failed_report(batches):
     code, out, _ = batches.only_failed
     assert code == 1 and "1 rapport(s) exécuté(s), dont 1 en échec ; 2 non relancé(s)" in out
     assert (
-        batches.final_manifest["fails/42"]["finished_at"]
-        >= (batches.rerun_manifest["fails/42"]["finished_at"])
+        batches.final_manifest["fails/42"]["attempt"]["finished_at"]
+        >= (batches.rerun_manifest["fails/42"]["attempt"]["finished_at"])
     )
     assert {k: r["status"] for k, r in batches.final_manifest.items()} == {
         "fails/84": "skipped",
@@ -485,12 +509,12 @@ def test_only_failed_reruns_just_the_failed_report(batches):
 @pytest.mark.slow
 def test_changed_input_or_missing_output_means_rerun(batches, tmp_path):
     record = batches.first_manifest["fails/84"]
-    digest = record["input_hash"]
+    digest = record["published"]["input_hash"]
     assert manifest.reusable(record, batches.out, digest)
     assert not manifest.reusable(record, tmp_path, digest)  # outputs not there
     registry = tmp_path / "registre.csv"
     registry.write_text("code\n84\n", encoding="utf-8")
-    params = record["parameters"]
+    params = record["published"]["parameters"]
     same = manifest.input_hash(FAILS, params, record["label"], [batches.registry])
     other = manifest.input_hash(FAILS, params, record["label"], [registry])
     assert same == digest and other != digest
@@ -528,13 +552,12 @@ def test_index_escapes_everything(tmp_path):
         "slug": "x",
         "label": HOSTILE,
         "notebook": "/n/ok.ipynb",
-        "parameters": {},
         "status": "failed",
-        "duration_s": 1.5,
-        "error": {"cell": 2, "source": HOSTILE, "ename": "E", "evalue": HOSTILE},
-        "input_hash": "h",
-        "versions": {},
-        "outputs": {"error": "ok/x/error.txt"},
+        "published": None,
+        "attempt": {
+            "error": {"cell": 2, "source": HOSTILE, "ename": "E", "evalue": HOSTILE},
+            "failure": "ok/x/echec.txt",
+        },
     }
     page = render_index(tmp_path, {"ok/x": record})
     assert HOSTILE not in page and page.count(ESCAPED) == 4  # label twice, source, evalue
@@ -590,7 +613,7 @@ def test_report_command_exit_codes(tmp_path, monkeypatch):
     code, out, _ = cli_run(*common, "--territory", "2A")
     assert code == 0 and out.strip().endswith(os.path.join("fails", "2a", "report.html"))
     code, _, err = cli_run(*common, "--territory", "42")
-    assert code == 1 and "cellule 3" in err and "failed.ipynb" in err
+    assert code == 1 and "cellule 3" in err and "echec.ipynb" in err
 
 
 # --- warm kernels: one per batch worker --------------------------------------------------------

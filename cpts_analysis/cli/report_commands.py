@@ -1,7 +1,9 @@
 """``report`` and ``batch`` subcommands of ``cpts-analysis``.
 
-Exit codes follow the CLI contract: 0 success, 1 when a report failed (the failing report, cell
-and error are printed), 2 on bad arguments. Report modules are imported by the handlers only,
+Exit codes follow the CLI contract: 0 success; 1 when a report failed or was interrupted by a
+fault (the report, cell and error are printed), the cluster was lost, the disk is full or the
+output folder is held by another run; 2 on bad arguments; 130 on Ctrl-C, once what was
+published is kept and the rest recorded. Report modules are imported by the handlers only,
 so other commands do not pay for papermill and nbconvert.
 """
 
@@ -23,6 +25,8 @@ from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.report.inputs import TEMPLATES
 from cpts_analysis.runner import DEFAULT_TIMEOUT_S
+from cpts_analysis.runner.address import check_address
+from cpts_analysis.runner.errors import ReportInputError
 
 if TYPE_CHECKING:
     from cpts_analysis.report.inputs import NotebookInputs
@@ -86,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     batch.add_argument(
         "--scheduler",
+        type=_address,
         default=os.environ.get(SCHEDULER_ENV) or None,
         metavar="ADRESSE",
         help=f"cluster Dask existant, ex. tcp://serveur:8786 (défaut : ${SCHEDULER_ENV}, "
@@ -112,6 +117,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(défaut : {DEFAULT_TIMEOUT_S:g})",
     )
     batch.set_defaults(handler=cmd_batch, exit_on_error=EXIT_REPORT_FAILED)
+
+
+def _address(text: str) -> str:
+    try:
+        return check_address(text)
+    except ReportInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -169,9 +181,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         **template_values(args),
     )
+    interrupted = sum(result.status == "interrupted" for result in batch.results)
     print(
-        f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec ; "
-        f"{len(batch.skipped)} non relancé(s)"
+        f"{len(batch.results)} rapport(s) exécuté(s), dont {len(batch.failed)} en échec"
+        + (f" (dont {interrupted} interrompu(s))" if interrupted else "")
+        + f" ; {len(batch.skipped)} non relancé(s)"
     )
     print(f"Index : {batch.index}")
     print(f"Manifeste : {batch.manifest}")
@@ -197,9 +211,12 @@ def _pdf_ready(args: argparse.Namespace) -> bool:
 
 def _print_failure(result: ReportResult) -> None:
     name = result.label or result.slug
+    what = "interruption" if result.status == "interrupted" else "échec"
     sys.stderr.write(
-        f"cpts-analysis: échec du rapport {name} ({result.notebook.stem}/{result.slug}) : "
+        f"cpts-analysis: {what} du rapport {name} ({result.notebook.stem}/{result.slug}) : "
         f"{result.error}\n"
     )
-    if "failed_notebook" in result.outputs:
-        sys.stderr.write(f"  notebook exécuté : {result.outputs['failed_notebook']}\n")
+    if "failure_notebook" in result.outputs:
+        sys.stderr.write(f"  notebook exécuté : {result.outputs['failure_notebook']}\n")
+    if result.published:
+        sys.stderr.write(f"  le rapport publié auparavant reste en place : {result.folder}\n")

@@ -83,8 +83,17 @@ PAYMENT_KINDS = {"full": "versement intégral", "advance": "avance", "balance": 
 BUDGET_STATES = {False: "réalisé", True: "prévisionnel"}
 """A calendar year of the budget: every payment due by the reference date, or not."""
 
-REPORT_STATUSES = {"ok": "à jour", "skipped": "à jour (inchangé)", "failed": "échec"}
+REPORT_STATUSES = {
+    "ok": "à jour",
+    "skipped": "à jour (inchangé)",
+    "failed": "échec",
+    "interrupted": "interrompu",
+    "running": "en cours",
+}
 """State of a report in a batch."""
+
+LAST_VALID_REPORT = "dernier rapport valide du {date}"
+"""Beside a failed or interrupted report: the date of the report still published."""
 
 FORMER_COMMUNE_KINDS = {
     "ancienne": "ancienne commune",

@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import signal
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -48,8 +50,20 @@ class WarmKernels(WorkerPlugin):
 
     name = "cpts-analysis-warm-kernels"
 
+    def __init__(self, embedded: bool = False) -> None:
+        self.embedded = embedded
+
     def setup(self, worker: Any) -> None:
-        """One kernel per worker thread, booting and importing while the batch is planned."""
+        """One kernel per worker thread, booting and importing while the batch is planned.
+
+        Workers of the embedded cluster share the command's terminal: Ctrl-C reaches them too.
+        They ignore it, so that the command alone decides what an interruption leaves behind
+        (its cluster then stops them); a worker of an existing cluster keeps its own Ctrl-C.
+        """
+        if self.embedded and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # nbclient's "Kernel died" when the batch stops them: the result says it in French.
+            logging.getLogger("papermill").setLevel(logging.CRITICAL)
         for _ in range(worker.state.nthreads):
             kernels.prestart()
 
@@ -82,7 +96,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
                 silence_logs=logging.ERROR,
                 # Each worker sets its kernels up as it starts (a replacement too), so that
                 # they boot while the other workers and the client start.
-                plugins={WarmKernels()},
+                plugins={WarmKernels(embedded=True)},
             ) as cluster,
             Client(cluster, set_as_default=False) as client,
         ):

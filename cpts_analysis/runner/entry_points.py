@@ -13,10 +13,13 @@ from pathlib import Path
 from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.report.inputs import NotebookInputs
-from cpts_analysis.runner import DEFAULT_TIMEOUT_S, jobs
+from cpts_analysis.runner import DEFAULT_TIMEOUT_S, jobs, manifest, output_lock
 from cpts_analysis.runner.batch import BatchResult, run_batch
+from cpts_analysis.runner.errors import Interrupted
 from cpts_analysis.runner.execute import ReportResult, run_report
+from cpts_analysis.runner.index import check_owned, write_index
 from cpts_analysis.runner.pdf import check_available
+from cpts_analysis.runner.publication import remove_stale_staging
 
 
 def make_report(
@@ -70,18 +73,55 @@ def run_checked(
     reuse_kernel: bool = False,
 ) -> ReportResult:
     """:func:`make_report` once its parameters are checked (by
-    :func:`~cpts_analysis.runner.jobs.report_inputs`)."""
+    :func:`~cpts_analysis.runner.jobs.report_inputs`).
+
+    The output folder is locked for the run; when it is a batch's (it has ``manifest.json``),
+    its manifest and index record this report too.
+    """
     job = jobs.report_job(notebook, inputs)
-    return run_report(
-        job.notebook,
-        job.parameters,
-        Path(out),
-        timeout or DEFAULT_TIMEOUT_S,
-        slug=job.slug,
-        label=job.label,
-        reuse_kernel=reuse_kernel,
-        pdf=pdf,
-    )
+    out_dir = Path(out).resolve()
+    digest = manifest.input_hash(Path(job.notebook), job.parameters, job.label, job.inputs)
+    with output_lock.holding(out_dir):
+        in_batch = (out_dir / manifest.MANIFEST_FILE).exists()
+        reports = manifest.load(out_dir) if in_batch else {}
+        if in_batch:
+            check_owned(out_dir)
+        remove_stale_staging(out_dir)
+        entry = manifest.started(
+            reports.get(job.key),
+            Path(job.notebook),
+            job.slug,
+            job.label,
+            job.parameters,
+            digest,
+        )
+        if in_batch:
+            manifest.save(out_dir, reports | {job.key: entry})
+        try:
+            result = run_report(
+                job.notebook,
+                job.parameters,
+                out_dir,
+                timeout or DEFAULT_TIMEOUT_S,
+                slug=job.slug,
+                label=job.label,
+                reuse_kernel=reuse_kernel,
+                pdf=pdf,
+                input_hash=digest,
+            )
+        except KeyboardInterrupt:
+            if in_batch:
+                reports[job.key] = manifest.interrupted(entry, "rapport interrompu (Ctrl-C)")
+                manifest.save(out_dir, reports)
+                write_index(out_dir, reports)
+            raise Interrupted(
+                "rapport interrompu (Ctrl-C) : le rapport publié auparavant reste en place"
+            ) from None
+        if in_batch:
+            reports[job.key] = manifest.record(entry, result, out_dir)
+            manifest.save(out_dir, reports)
+            write_index(out_dir, reports)
+    return result
 
 
 def make_batch(

@@ -1,14 +1,16 @@
 """Run one report template with papermill, in this process, into its own folder.
 
-Everything is written into a hidden sibling folder that replaces the report folder only once
-complete, so a reader never sees a half-made report. A failed run leaves ``failed.ipynb`` (the
-executed notebook, when execution got that far) and ``error.txt``, never a report page.
+Everything is written into a staging folder of this run's own, which replaces the report folder
+only once complete (:mod:`~cpts_analysis.runner.publication`): a reader never sees a half-made
+report, and a failed or interrupted run leaves the previous report in place, with
+``echec.txt`` (and ``echec.ipynb``, the executed notebook, when execution got that far) beside
+it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import shutil
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -21,30 +23,35 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 
-from cpts_analysis.report.sidecars import HEADLINE_FILE, TABLES_FILE, read_headline
+from cpts_analysis.report.sidecars import HEADLINE_FILE, read_headline
 from cpts_analysis.runner import kernels
 from cpts_analysis.runner.export import build_header, write_html
 from cpts_analysis.runner.kernels import KERNEL_ARGUMENTS, KERNEL_NAME
-from cpts_analysis.runner.location import default_slug, report_dir, staging_dir
+from cpts_analysis.runner.location import default_slug, report_dir, report_key
 from cpts_analysis.runner.params import OUTPUT_DIR, check_parameters
 from cpts_analysis.runner.pdf import REPORT_PDF, write_pdf
+from cpts_analysis.runner.publication import (
+    FAILURE_FILES,
+    REPORT_FILES,
+    REPORT_HTML,
+    REPORT_NOTEBOOK,
+    discard_staging,
+    failure_text,
+    files_present,
+    is_disk_full,
+    new_staging,
+    publish,
+    read_published,
+    record_failure,
+    versions,
+)
 
 log = logging.getLogger(__name__)
 
 KERNEL_START_TIMEOUT_S = 60
-REPORT_HTML = "report.html"
-REPORT_NOTEBOOK = "report.ipynb"
-FAILED_NOTEBOOK = "failed.ipynb"
-ERROR_FILE = "error.txt"
-OUTPUT_FILES = {
-    "html": REPORT_HTML,
-    "pdf": REPORT_PDF,
-    "notebook": REPORT_NOTEBOOK,
-    "headline": HEADLINE_FILE,
-    "tables": TABLES_FILE,
-    "failed_notebook": FAILED_NOTEBOOK,
-    "error": ERROR_FILE,
-}
+Outcome = Literal["ok", "failed", "interrupted"]
+# Why a run stopped without being the report's fault: recorded « interrompu », not « échec ».
+INTERRUPTIONS = {"KeyboardInterrupt", "DisquePlein", "Interruption"}
 
 
 @dataclass(frozen=True)
@@ -64,15 +71,20 @@ class CellError:
 
 @dataclass(frozen=True)
 class ReportResult:
+    """One run. ``published`` is the publication record of the report now in ``folder`` (this
+    run's after a success, the previous one's after a failure, None if there is none);
+    ``outputs`` are the files there: the published report's, then the failure's."""
+
     notebook: Path
     slug: str
     label: str
     parameters: dict[str, Any]
-    status: Literal["ok", "failed"]
+    status: Outcome
     duration_s: float
     folder: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     error: CellError | None = None
+    published: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,6 +121,7 @@ def run_report(
     reuse_kernel: bool = False,
     pdf: bool = False,
     kill_after: float | None = None,
+    input_hash: str = "",
 ) -> ReportResult:
     """Execute ``notebook`` into ``out_dir/<stem>/<slug>/`` and export its HTML page.
 
@@ -116,23 +129,25 @@ def run_report(
     this process (see :mod:`~cpts_analysis.runner.kernels`), given back only after a success;
     ``kill_after`` (seconds, warm kernels only) then bounds the whole run: the kernel is killed
     and the report fails with ``TimeoutError``. ``pdf`` also prints ``report.pdf``
-    (:mod:`~cpts_analysis.runner.pdf`), published with the rest or not at all. Bad parameters
-    or folder names raise :class:`~cpts_analysis.runner.params.ReportInputError` before any
-    kernel starts; a failing notebook returns a ``failed`` result naming the cell and the
-    exception.
+    (:mod:`~cpts_analysis.runner.pdf`), published with the rest or not at all. ``input_hash``
+    (see :func:`~cpts_analysis.runner.manifest.input_hash`) is recorded with the published
+    report. Bad parameters or folder names raise
+    :class:`~cpts_analysis.runner.params.ReportInputError` before any kernel starts; a failing
+    notebook returns a ``failed`` result naming the cell and the exception, a full disk an
+    ``interrupted`` one; the previous report stays in place in both cases.
     """
     notebook = Path(notebook).resolve()
     check_parameters(notebook, parameters)
     slug = default_slug(parameters) if slug is None else slug
     folder = report_dir(out_dir, notebook, slug)
-    staging = staging_dir(folder)
-    _remove(staging)
-    staging.mkdir(parents=True)
     started = time.perf_counter()
     tracker = _CellTracker()
     kernel = _Borrowed(kernel_name, kill_after, started)
-    status: Literal["ok", "failed"] = "failed"
+    status: Outcome = "failed"
+    error: CellError | None = None
+    staging: Path | None = None
     try:
+        staging = new_staging(folder)
         nb = _execute(
             notebook,
             {**parameters, OUTPUT_DIR: str(staging)},
@@ -148,50 +163,71 @@ def run_report(
         write_html(nb, header, staging / REPORT_HTML)
         if pdf:
             write_pdf(staging / REPORT_HTML, staging / REPORT_PDF)
-    except Exception as exc:  # any failure is reported per report, never half-published
-        failure = _describe(exc, notebook, tracker)
-        publish_failure(folder, failure)
-        error: CellError | None = failure
-    else:
-        error = None
-        _replace_dir(staging, folder)
+        record = {
+            "input_hash": input_hash,
+            "parameters": parameters,
+            "label": label,
+            "notebook": notebook.name,
+            "published_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - started, 3),
+            "versions": versions(),
+        }
+        publish(staging, folder, record)
         status = "ok"
+    except Exception as exc:  # any failure is reported per report, never half-published
+        error = _describe(exc, notebook, tracker, timeout)
+        if kernels.stopped(kernel.manager):  # its process is closing: the batch was stopped
+            error = CellError("Interruption", "processus de travail arrêté pendant ce rapport")
+        status = "interrupted" if error.ename in INTERRUPTIONS else "failed"
+        write_failure(folder, staging, label, report_key(notebook, slug), error, status)
     finally:
         kernel.give_back(ok=status == "ok")
+        if staging is not None:
+            discard_staging(staging)
+    return finished(notebook, slug, label, parameters, status, started, folder, error)
+
+
+def finished(
+    notebook: Path,
+    slug: str,
+    label: str,
+    parameters: dict[str, Any],
+    status: Outcome,
+    started: float | None,
+    folder: Path,
+    error: CellError | None,
+) -> ReportResult:
+    """The result of a run, from what its folder holds now (``started``: None if unknown)."""
+    published = read_published(folder)
+    outputs = files_present(folder, REPORT_FILES) if published else {}
     return ReportResult(
         notebook=notebook,
         slug=slug,
         label=label,
         parameters=parameters,
         status=status,
-        duration_s=round(time.perf_counter() - started, 3),
+        duration_s=0.0 if started is None else round(time.perf_counter() - started, 3),
         folder=folder,
-        outputs=existing_outputs(folder),
+        outputs=outputs | files_present(folder, FAILURE_FILES),
         error=error,
+        published=published,
     )
 
 
-def existing_outputs(folder: Path) -> dict[str, Path]:
-    """Output kind (``html``, ``headline``, ``failed_notebook``…) → file, for files present."""
-    return {kind: folder / name for kind, name in OUTPUT_FILES.items() if (folder / name).exists()}
-
-
-def publish_failure(folder: Path, error: CellError) -> None:
-    """Replace ``folder`` by the staging folder reduced to ``failed.ipynb`` and ``error.txt``.
-
-    Also used by the batch runner for a report whose worker was lost (its run never returned).
-    """
-    staging = staging_dir(folder)
-    staging.mkdir(parents=True, exist_ok=True)
-    for child in staging.iterdir():
-        if child.name == REPORT_NOTEBOOK:
-            child.rename(staging / FAILED_NOTEBOOK)
-        elif child.is_dir():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-    (staging / ERROR_FILE).write_text(f"{error}\n", encoding="utf-8")
-    _replace_dir(staging, folder)
+def write_failure(
+    folder: Path,
+    staging: Path | None,
+    label: str,
+    key: str,
+    error: CellError,
+    status: Outcome,
+) -> None:
+    """``echec.txt`` beside the previous report; a full disk may refuse even that (logged)."""
+    text = failure_text(label or key, key, str(error), status, read_published(folder))
+    try:
+        record_failure(folder, staging, text)
+    except OSError as exc:
+        log.warning("%s : échec non écrit dans %s (%s)", key, folder, exc.strerror or exc)
 
 
 @dataclass
@@ -303,7 +339,10 @@ def _check_completed(nb: nbformat.NotebookNode, staging: Path, notebook: Path) -
     raise _Failed(CellError(ename="SidecarsManquants", evalue=reason))
 
 
-def _describe(exc: Exception, notebook: Path, tracker: _CellTracker) -> CellError:
+def _describe(
+    exc: Exception, notebook: Path, tracker: _CellTracker, timeout: float | None
+) -> CellError:
+    """Why the run failed, in French where the message comes from the toolkit's libraries."""
     if isinstance(exc, _Failed):
         return exc.error
     if isinstance(exc, PapermillExecutionError):
@@ -313,16 +352,26 @@ def _describe(exc: Exception, notebook: Path, tracker: _CellTracker) -> CellErro
             cell=_template_cell(notebook, exc.cell_index),
             source=_first_line(exc.source),
         )
-    evalue = next(iter(str(exc).strip().splitlines()), "")
+    ename, evalue = type(exc).__name__, _french_message(exc, timeout)
+    if is_disk_full(exc):
+        ename = "DisquePlein"
     if tracker.current is None:
-        return CellError(ename=type(exc).__name__, evalue=evalue)
+        return CellError(ename=ename, evalue=evalue)
     index, source = tracker.current
-    return CellError(
-        ename=type(exc).__name__,
-        evalue=evalue,
-        cell=_template_cell(notebook, index),
-        source=source,
-    )
+    return CellError(ename, evalue, _template_cell(notebook, index), source)
+
+
+def _french_message(exc: Exception, timeout: float | None) -> str:
+    """The first line of ``exc``'s message, or its French version for the usual ones."""
+    name = type(exc).__name__
+    if is_disk_full(exc):
+        where = f" en écrivant {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+        return f"plus de place sur le disque{where}"
+    if name == "CellTimeoutError":
+        return f"cellule arrêtée au bout de {timeout or 0:g} s (limite fixée par --timeout)"
+    if name == "DeadKernelError":
+        return "le noyau s'est arrêté pendant la cellule (mémoire épuisée, processus tué ?)"
+    return next(iter(str(exc).strip().splitlines()), "") or "erreur sans message"
 
 
 def _template_cell(notebook: Path, executed_index: int) -> int:
@@ -336,18 +385,3 @@ def _template_cell(notebook: Path, executed_index: int) -> int:
 
 def _first_line(source: str) -> str:
     return next((line.strip() for line in source.splitlines() if line.strip()), "")
-
-
-def _replace_dir(staging: Path, folder: Path) -> None:
-    """Swap ``staging`` in as ``folder`` (two renames: readers see the old or the new folder)."""
-    old = folder.with_name(f".{folder.name}.old")
-    _remove(old)
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    _remove(old)
-
-
-def _remove(folder: Path) -> None:
-    if folder.exists():
-        shutil.rmtree(folder)

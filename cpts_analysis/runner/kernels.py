@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from queue import Empty
@@ -70,6 +71,8 @@ class ReadyClient(AsyncKernelClient):
 _idle: dict[str, list[AsyncKernelManager]] = {}
 _busy: set[AsyncKernelManager] = set()
 _lock = threading.Lock()
+# Kernels shut down by shutdown_all while a report ran in them: that report was interrupted.
+_stopped: weakref.WeakSet[AsyncKernelManager] = weakref.WeakSet()
 
 
 def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> AsyncKernelManager:
@@ -128,11 +131,17 @@ def shutdown_all() -> None:
     """Shut every kernel of this process down (the worker is closing)."""
     with _lock:
         managers = [m for idle in _idle.values() for m in idle] + list(_busy)
+        _stopped.update(_busy)
         _idle.clear()
         _busy.clear()
     for manager in managers:
         if manager.has_kernel:
             run_sync(manager.shutdown_kernel)(now=True)
+
+
+def stopped(manager: AsyncKernelManager | None) -> bool:
+    """Whether ``manager``'s kernel was shut down by :func:`shutdown_all` while in use."""
+    return manager is not None and manager in _stopped
 
 
 @contextmanager

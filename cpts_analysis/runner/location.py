@@ -54,11 +54,6 @@ def default_slug(parameters: dict) -> str:
     return make_slug(str(next(iter(parameters.values())))) if parameters else "defaut"
 
 
-def staging_dir(folder: Path) -> Path:
-    """Hidden sibling where a run writes until complete; fixed so a killed run's is found again."""
-    return folder.with_name(f".{folder.name}.tmp")
-
-
 def report_key(notebook: str | Path, slug: str) -> str:
     """``<notebook stem>/<slug>``: the report's folder relative to the reports folder."""
     return f"{Path(notebook).stem}/{slug}"
