@@ -116,7 +116,7 @@ def choices(args: argparse.Namespace) -> list[str]:
 
 
 def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> str:
-    from cpts_analysis.territory.importing.states import STATUS_LABELS
+    from cpts_analysis.core.vocabulary import CPTS_STATES
 
     lines = [
         f"{args.source} : {result.rows} ligne(s), {result.cpts} CPTS, "
@@ -125,7 +125,7 @@ def summary(result: ImportResult, args: argparse.Namespace, written: bool) -> st
         f"{len(result.historical)} ; par nom : {result.by_name} ; doublons fusionnés : "
         f"{result.duplicates} ; non résolues : {len(result.unresolved)}",
         "  statuts écrits : "
-        + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in sorted(result.statuses().items())),
+        + ", ".join(f"{CPTS_STATES[k]} {v}" for k, v in sorted(result.statuses().items())),
     ]
     if result.historical:
         lines.append("Codes historiques (remplacés par la commune actuelle) :")

@@ -63,6 +63,9 @@ def renewal_note(contract_years: int) -> str:
     )
 
 
+CPTS_STATES = {"signe": "ACI signé", "projet": "projet de santé", "pre-projet": "pré-projet"}
+"""State of a CPTS in the registry (column ``statut``)."""
+
 VARIABLE_SOURCES = {
     "indicateurs": "indicateurs du contrat",
     "taux": "taux d'atteinte saisi",

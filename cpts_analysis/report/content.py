@@ -19,6 +19,7 @@ from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.core.formatting import MISSING, format_date, format_percent
 from cpts_analysis.core.vocabulary import (
+    CPTS_STATES,
     DEPLOYMENT_STATES,
     header,
     headline_label,
@@ -93,7 +94,7 @@ def cpts_table(result: Comparison) -> pd.DataFrame:
             "tier": number_cell,
             "distance_next_tier": number_cell,
             "date_signature": format_date,
-            "statut": None,
+            "statut": CPTS_STATES.__getitem__,
             "missions_en_cours": _missions,
             "missions_en_retard": _missions,
             "financement_annuel": amount_cell,

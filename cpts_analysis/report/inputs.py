@@ -145,6 +145,17 @@ class NotebookInputs(BaseModel):
         """What names the report's folder: its subject (a review adds its year)."""
         return self.subject
 
+    def subject_title(self, registry: Registry) -> str:
+        """The report's subject as a reader names it (« Région Auvergne-Rhône-Alpes (84) »,
+        a CPTS's name), never a code such as ``region:84``; the code when the registry does not
+        know it."""
+        from cpts_analysis.territory.resolution import resolve_territory
+
+        try:
+            return resolve_territory(self.subject, registry).title
+        except InputError:
+            return self.subject
+
     def check_registry(self, registry: Registry) -> None:
         """What only the registry can tell: the report's subject is one of its territories."""
         from cpts_analysis.territory.resolution import resolve_territory

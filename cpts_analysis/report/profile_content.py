@@ -14,6 +14,7 @@ from cpts_analysis.aci.rules import rules_at
 from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.core.formatting import format_date, format_number, format_percent
 from cpts_analysis.core.vocabulary import (
+    CPTS_STATES,
     PAYMENT_KINDS,
     contract_year_labels,
     header,
@@ -57,7 +58,7 @@ def profile_summary(profile: Profile) -> pd.DataFrame:
     rows = [
         (header("cpts"), row["nom"]),
         (header("departement"), row["departement"]),
-        (header("statut"), row["statut"]),
+        (header("statut"), CPTS_STATES.get(row["statut"], row["statut"])),
         (header("date_signature"), format_date(row["date_signature"])),
         (headline_label("population"), number_cell(row["population"])),
         (header("communes"), number_cell(row["communes"])),

@@ -10,8 +10,10 @@ shared by a department and a region (84: Vaucluse, Auvergne-Rhône-Alpes) is nev
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR
@@ -19,6 +21,9 @@ from cpts_analysis.report.inputs import TEMPLATES, NotebookInputs, option_key
 from cpts_analysis.runner.errors import ReportInputError
 from cpts_analysis.runner.job import Job
 from cpts_analysis.runner.location import make_slug
+
+if TYPE_CHECKING:
+    from cpts_analysis.territory.registry import Registry
 
 DEFAULT_NOTEBOOK = "comparaison_territoriale"
 DEFAULT_REGISTRY = EXAMPLE_REGISTRY
@@ -85,10 +90,9 @@ def check_context(inputs: NotebookInputs, subject: bool = True) -> None:
     load, rules are in force on the date, and the subject is in the registry."""
     from cpts_analysis.aci.rules import rules_at
     from cpts_analysis.aci.variants import load_variant
-    from cpts_analysis.territory.registry import load_registry
     from cpts_analysis.territory.registry.indicator_file import with_indicator_file
 
-    registry = load_registry(inputs.registry_path)  # bad data: InputError, as it is
+    registry = loaded_registry(inputs.registry_path)  # bad data: InputError, as it is
     if indicators := getattr(inputs, "indicateurs", ""):
         with_indicator_file(registry, Path(indicators))
     if variant := getattr(inputs, "variante", ""):
@@ -99,6 +103,23 @@ def check_context(inputs: NotebookInputs, subject: bool = True) -> None:
             inputs.check_registry(registry)
     except InputError as exc:
         raise ReportInputError(str(exc)) from None
+
+
+def loaded_registry(path: Path) -> Registry:
+    """The registry at ``path``, read once per process while its files stay the same (the
+    parent reads it to check the parameters, then to name the report)."""
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    signature = tuple(
+        (str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()
+    )
+    return _load(path.resolve(), signature)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path, _signature: tuple[tuple[str, int, int], ...]) -> Registry:
+    from cpts_analysis.territory.registry import load_registry
+
+    return load_registry(path)
 
 
 def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
@@ -120,7 +141,7 @@ def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
         notebook=notebook_path(notebook),
         parameters=parameters,
         slug=make_slug(inputs.folder_name),
-        label=label or inputs.subject,
+        label=label or inputs.subject_title(loaded_registry(inputs.registry_path)),
         inputs=tuple(files),
     )
 
@@ -139,10 +160,9 @@ def batch_jobs(by: str, notebook: str | None, options: Mapping[str, object]) -> 
 def territory_codes(by: str, registry: Path) -> list[tuple[str, str]]:
     """(code, French label) of every territory of level ``by`` the registry touches."""
     from cpts_analysis.territory.communes import load_departements
-    from cpts_analysis.territory.registry import load_registry
     from cpts_analysis.territory.resolution import resolve_territory
 
-    loaded = load_registry(registry)
+    loaded = loaded_registry(registry)
     if by == "cpts":
         codes = sorted(loaded.cpts["cpts_id"])
     else:

@@ -18,6 +18,7 @@ from cpts_analysis.aci.missions import catalogue
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.core.errors import Problem
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.vocabulary import CPTS_STATES
 from cpts_analysis.territory.importing.names import header_key, name_key
 from cpts_analysis.territory.importing.source import FlatTable, mission_of_header
 
@@ -46,7 +47,6 @@ STATUS_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "projet",
     ),
 )
-STATUS_LABELS = {"signe": "signé", "projet": "projet", "pre-projet": "pré-projet"}
 YES = {"oui", "o", "x", "1", "vrai", "true", "demarree", "demarre", "engagee", "engage", "en cours"}
 NO = {"non", "n", "0", "faux", "false", "non demarree", "a venir", "en attente", "na", "n a"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (after its 1900 bug)
@@ -189,7 +189,7 @@ class _Reader:
                 date[0],
                 "date_signature",
                 date[1],
-                f"date de signature pour une CPTS au statut « {STATUS_LABELS[state.statut]} »",
+                f"date de signature pour une CPTS au statut « {CPTS_STATES[state.statut]} »",
             )
         self.read_missions(group, state, signed_on if state.date_signature else None)
         return state
