@@ -23,6 +23,7 @@ from cpts_analysis.cli.template_options import (
 )
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
+from cpts_analysis.core.vocabulary import REPORT_STATUSES
 from cpts_analysis.report.inputs import TEMPLATES
 from cpts_analysis.runner import DEFAULT_TIMEOUT_S
 from cpts_analysis.runner.address import check_address
@@ -211,7 +212,7 @@ def _pdf_ready(args: argparse.Namespace) -> bool:
 
 def _print_failure(result: ReportResult) -> None:
     name = result.label or result.slug
-    what = "interruption" if result.status == "interrupted" else "échec"
+    what = "interruption" if result.status == "interrupted" else REPORT_STATUSES["failed"]
     sys.stderr.write(
         f"cpts-analysis: {what} du rapport {name} ({result.notebook.stem}/{result.slug}) : "
         f"{result.error}\n"

@@ -91,7 +91,7 @@ REPORT_STATUSES = {
     "skipped": "à jour (inchangé)",
     "failed": "échec",
     "interrupted": "interrompu",
-    "running": "en cours",
+    "running": "en cours d'exécution",
 }
 """State of a report in a batch."""
 

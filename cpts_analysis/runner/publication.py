@@ -27,6 +27,7 @@ from typing import Any
 
 from cpts_analysis.core.files import write_text_atomic
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.vocabulary import REPORT_STATUSES
 from cpts_analysis.report.sidecars import HEADLINE_FILE, TABLES_FILE
 from cpts_analysis.runner.pdf import REPORT_PDF
 
@@ -125,7 +126,7 @@ def record_failure(folder: Path, staging: Path | None, text: str) -> None:
 def failure_text(label: str, key: str, error: str, outcome: str, published: dict | None) -> str:
     """``echec.txt``: what failed, when, and which report is still valid (in French)."""
     now = dt.datetime.now()
-    what = "interrompu" if outcome == "interrupted" else "en échec"
+    what = REPORT_STATUSES["interrupted"] if outcome == "interrupted" else "en échec"
     lines = [
         f"Rapport {label} ({key}) {what} le {format_date(now.date())} à {now:%H:%M}.",
         f"Cause : {error}",
