@@ -78,6 +78,47 @@ class Case:
 
 # Each case breaks one thing in a copy of the (valid) illustrative registry.
 REGISTRY_CASES = [
+    # Bounds at the door: what later stages cannot handle (issue 23).
+    Case(
+        "id-too-long",
+        _edit_csv("cpts.csv", "ARA-01-01,CPTS du Bassin", "A" * 300 + ",CPTS du Bassin"),
+        r"cpts\.csv, ligne 2, colonne cpts_id : identifiant de CPTS invalide : « A{40}… "
+        r"\(300 caractères\) »",
+    ),
+    *(
+        Case(
+            f"id-{name}",
+            _append("cpts.csv", f"{bad},Nouvelle,01,,projet"),
+            rf"cpts\.csv, ligne 58, colonne cpts_id : identifiant de CPTS invalide : « {bad} »",
+        )
+        for name, bad in (("space", "ARA 01"), ("accent", "ARA-Été"), ("colon", "cpts:01"))
+    ),
+    Case(
+        "ids-equal-but-case",
+        _append("cpts.csv", "ara-01-01,Doublon,01,,projet"),
+        r"cpts\.csv, ligne 58, colonne cpts_id : identifiants de CPTS égaux aux majuscules ou "
+        r"aux accents près : « ara-01-01 » et « ARA-01-01 » \(ligne 2\)",
+    ),
+    Case(
+        "name-too-long",
+        _edit_csv("cpts.csv", "CPTS du Bassin Burgien", "N" * 100_000),
+        r"cpts\.csv, ligne 2, colonne nom : texte trop long : .*\(au plus 200 caractères\)",
+    ),
+    Case(
+        "control-characters",
+        _edit_csv("cpts.csv", "CPTS du Bassin Burgien", "CPTS \u202eevil\x00"),
+        r"cpts\.csv, ligne 2, colonne nom : caractère invisible : « CPTS \?evil\? »",
+    ),
+    Case(
+        "amount-overflow",
+        _edit_csv("montants.csv", "fonctionnement,66000.00", "fonctionnement,1.7e308"),
+        r"montants\.csv, ligne 2, colonne montant : montant hors limite : « 1\.7e308 »",
+    ),
+    Case(
+        "signature-far-future",
+        _edit_csv("cpts.csv", "01,2023-02-27,signe", "01,9999-12-31,signe"),
+        r"cpts\.csv, ligne 2, colonne date_signature : date trop lointaine : 9999-12-31",
+    ),
     Case("missing-file", _remove("communes.csv"), r"communes\.csv : fichier absent"),
     Case(
         "missing-column",

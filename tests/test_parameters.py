@@ -117,14 +117,14 @@ ACCES = "montants/acces_soins.yaml"
             ACCES,
             "    nature: variable\n",
             "    nature: variable\n    uprating: 2\n",
-            r"acces_soins\.yaml, clé components\.variable\.uprating : Extra inputs",
+            r"acces_soins\.yaml, clé components\.variable\.uprating : clé inconnue",
             id="unknown-key",
         ),
         pytest.param(
             ACCES,
             "        taille_4: 30000\n        status: consistent\n        source: &",
             "        taille_4: 30000\n        stat: consistent\n        source: &",
-            r"components\.fixe\.values\.2019-08-25\.status : Field required",
+            r"components\.fixe\.values\.2019-08-25\.status : clé obligatoire absente",
             id="missing-status",
         ),
         pytest.param(
@@ -138,14 +138,14 @@ ACCES = "montants/acces_soins.yaml"
             ACCES,
             "taille_2: 17500\n",
             "taille_2: -17500\n",
-            r"fixe\.values\.2019-08-25\.taille_2 : Input should be greater than or equal",
+            r"fixe\.values\.2019-08-25\.taille_2 : au moins",
             id="negative-amount",
         ),
         pytest.param(
             ACCES,
             "taille_1: 15000\n",
             "taille_1: quinze mille\n",
-            r"fixe\.values\.2019-08-25\.taille_1 : Input should be a valid number",
+            r"fixe\.values\.2019-08-25\.taille_1 : nombre attendu",
             id="non-numeric-amount",
         ),
         pytest.param(
@@ -163,13 +163,17 @@ ACCES = "montants/acces_soins.yaml"
             id="boolean-amount",
         ),
         pytest.param(
-            ACCES, "        taille_1: 15000\n", "", r"taille_1 : Field required", id="missing-tier"
+            ACCES,
+            "        taille_1: 15000\n",
+            "",
+            r"taille_1 : clé obligatoire absente",
+            id="missing-tier",
         ),
         pytest.param(
             ACCES,
             "status: consistent",
             "status: probable",
-            r"status : Input should be 'confirmed'",
+            r"status : valeur parmi 'confirmed'",
             id="unknown-status",
         ),
         pytest.param(
@@ -180,7 +184,7 @@ ACCES = "montants/acces_soins.yaml"
             "      2019-08-25:\n        taille_1: 15000\n      2019-08-25:\n"
             "        taille_1: 15000\n        taille_2: 17500\n        taille_3: 25000\n"
             "        taille_4: 30000\n        status: consistent\n        source: &annexe_2019",
-            r"acces_soins\.yaml, ligne \d+ : YAML invalide : duplicate key",
+            r"acces_soins\.yaml, ligne \d+ : YAML invalide : clé .* en double",
             id="duplicate-date",
         ),
         pytest.param(
@@ -229,7 +233,7 @@ ACCES = "montants/acces_soins.yaml"
             ACCES,
             "nature: fixe",
             "nature: forfait",
-            r"components\.fixe\.nature : Input should be",
+            r"components\.fixe\.nature : valeur parmi",
             id="unknown-nature",
         ),
         pytest.param(
@@ -243,14 +247,14 @@ ACCES = "montants/acces_soins.yaml"
             "tiers.yaml",
             "taille_4: {above: 175000}",
             "taille_4: {above: 175000, min: 1}",
-            r"tiers\.yaml, clé values\.2019-08-25\.taille_4 : Value error, give exactly one",
+            r"tiers\.yaml, clé values\.2019-08-25\.taille_4 : donner exactement une des deux clés",
             id="tier-threshold-ambiguous",
         ),
         pytest.param(
             ACCES,
             "  fixe:\n    label:",
             "  fixe:\n    label: x\n    label:",
-            r"ligne \d+ : YAML invalide : duplicate key 'label'",
+            r"ligne \d+ : YAML invalide : clé 'label' en double",
             id="duplicate-key",
         ),
     ],

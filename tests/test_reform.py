@@ -61,7 +61,7 @@ def change(body: str) -> str:
                 "  status: proposal\n"
             ),
             "changes.0.source",
-            "Field required",
+            "clé obligatoire absente",
         ),
         (
             change(
@@ -77,7 +77,7 @@ def change(body: str) -> str:
                 "  status: proposal\n  source: s\n"
             ),
             "changes.0.ajout",
-            "Extra inputs",
+            "clé inconnue",
         ),
         (
             change(
@@ -129,7 +129,7 @@ def change(body: str) -> str:
             "rule_sets.avenant_2",
             "chevauche",
         ),
-        ("description: d\ndescription: e\n", None, "duplicate key"),
+        ("description: d\ndescription: e\n", None, "en double"),
     ],
     ids=[
         "source",
@@ -154,6 +154,32 @@ def test_overlay_errors_name_file_and_key(tmp_path, body, key, message):
     if key:
         assert f"clé {key}" in text
     assert message in text
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_variant_in_a_windows_encoding_is_read(tmp_path, encoding):
+    body = "description: Variante été\n" + RULE_SET + "changes: []\n"
+    path = tmp_path / "variante.yaml"
+    path.write_bytes(body.encode(encoding))
+    assert load_variant(path).description == "Variante été"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("? [a, b]\n: 1\ndescription: d\n", "ligne 1 : YAML invalide : clé complexe"),
+        ("description: d\nchanges: " + "[" * 3000 + "]" * 3000 + "\n", "changes.0 : "),
+        ("description: d\n\tchanges: []\n", "YAML invalide : tabulation interdite"),
+        ("description: d\nchanges: [\n", "YAML invalide : "),
+    ],
+    ids=["complex-key", "deep-nesting", "tab", "unclosed"],
+)
+def test_hostile_variant_files_give_one_french_line(tmp_path, capsys, body, message):
+    path = write(tmp_path, body)
+    assert main(["reform", "--variant", str(path), "--territory", "42"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not any(word in err for word in ("Input should", "found", "expected", "while"))
 
 
 def test_broken_parameter_folder_gives_the_loader_error(tmp_path):

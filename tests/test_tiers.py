@@ -35,7 +35,7 @@ def test_vectorised_and_distances():
 def test_configurable_bounds():
     strict = TierBounds(thresholds=(40_000, 80_000, 175_000), inclusive=(False, False, False))
     assert strict.tier([40_000, 40_001, 80_000, 175_000]).tolist() == [1, 2, 2, 3]
-    with pytest.raises(ValueError, match="increasing"):
+    with pytest.raises(ValueError, match="croissantes"):
         TierBounds(thresholds=(80_000, 40_000, 175_000), inclusive=(True, True, True))
 
 

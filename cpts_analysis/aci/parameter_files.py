@@ -12,6 +12,7 @@ the file with an error naming the file and the key path:
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import itertools
@@ -32,6 +33,7 @@ from pydantic import (
 )
 
 from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.messages import pydantic_message, yaml_message
 from cpts_analysis.core.paths import PARAMETERS_DIR
 
 Status = Literal["confirmed", "consistent", "proposal", "disagree", "unconfirmed"]
@@ -126,7 +128,7 @@ class TierThreshold(StrictModel):
     @model_validator(mode="after")
     def _exactly_one(self) -> TierThreshold:
         if (self.min is None) == (self.above is None):
-            raise ValueError("give exactly one of 'min' or 'above'")
+            raise ValueError("donner exactement une des deux clés : min ou above")
         return self
 
 
@@ -216,12 +218,19 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # ? [a, b] : a list or mapping as key
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "clé complexe (liste ou dictionnaire) non admise",
+                    key_node.start_mark,
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"duplicate key {key!r} (first at line {seen[key]})",
+                    f"clé {key!r} en double (déjà ligne {seen[key]})",
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
@@ -230,15 +239,30 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
 
 def _read_yaml(path: Path, label: str) -> Any:
     try:
-        with path.open(encoding="utf-8") as stream:
-            return yaml.load(stream, Loader=_UniqueKeyLoader)
+        text = decoded(path.read_bytes())
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise InputError.single(label, "fichier de paramètres introuvable") from None
+    except RecursionError:
+        raise InputError.single(label, "YAML invalide : imbrication trop profonde") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError.single(label, f"YAML invalide : {problem}", row=row) from None
+        problem = getattr(exc, "problem", None)
+        ours = isinstance(exc, yaml.constructor.ConstructorError) and problem
+        message = problem if ours else yaml_message(problem)
+        raise InputError.single(label, f"YAML invalide : {message}", row=row) from None
+
+
+def decoded(data: bytes) -> str:
+    """A parameter file's text: UTF-8 (with or without BOM), UTF-16 with its BOM, or, as the
+    registry's CSV files, Windows-1252 (what a French Windows editor saves)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def parse_file(model: type[M], path: Path, root: Path) -> M:
@@ -247,9 +271,11 @@ def parse_file(model: type[M], path: Path, root: Path) -> M:
     data = _read_yaml(path, label)
     try:
         return model.model_validate(data)
+    except RecursionError:
+        raise InputError.single(label, "YAML invalide : imbrication trop profonde") from None
     except ValidationError as exc:
         raise InputError(
-            key_problem(label, key_path(err["loc"]), err["msg"]) for err in exc.errors()
+            key_problem(label, key_path(err["loc"]), pydantic_message(err)) for err in exc.errors()
         ) from None
 
 

@@ -26,7 +26,9 @@ class TierBounds:
 
     def __post_init__(self) -> None:
         if list(self.thresholds) != sorted(self.thresholds) or len(self.thresholds) != 3:
-            raise ValueError(f"tier thresholds must be 3 increasing values: {self.thresholds}")
+            raise ValueError(
+                f"les seuils de taille doivent être 3 valeurs croissantes : {self.thresholds}"
+            )
 
     @property
     def first_populations(self) -> tuple[int, int, int]:

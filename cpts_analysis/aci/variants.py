@@ -40,6 +40,7 @@ from cpts_analysis.aci.parameter_files import (
 from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.core.errors import InputError, Problem
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.messages import pydantic_message
 
 TierKey = Literal["taille_1", "taille_2", "taille_3", "taille_4"]
 CHANGE_COLUMNS = [
@@ -263,5 +264,5 @@ def _changed(amounts: AmountsFile, component_id: str, change: Change) -> Amounts
 
 def _reason(exc: ValueError | ValidationError) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{key_path(e['loc'])} : {e['msg']}" for e in exc.errors())
+        return "; ".join(f"{key_path(e['loc'])} : {pydantic_message(e)}" for e in exc.errors())
     return str(exc)

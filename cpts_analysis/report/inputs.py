@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.config import JsonDict
 
 from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.messages import pydantic_message
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
 
 if TYPE_CHECKING:
@@ -61,27 +62,6 @@ def code(default: str, help: str) -> Any:
 
 
 TERRITORY_HELP = 'code de département ou de région (ou "region:84", "departement:42")'
-
-
-# pydantic's English messages, as a French reader of an error line needs them.
-MESSAGES = {
-    "string_type": "texte attendu",
-    "bool_type": "True ou False attendu",
-    "int_type": "nombre entier attendu",
-    "greater_than_equal": "au moins {ge}",
-    "extra_forbidden": "paramètre inconnu de ce modèle",
-    "string_pattern_mismatch": "« {input} » : caractères autorisés : lettres, chiffres, :, _ et -",
-    "string_too_long": "au plus {max_length} caractères",
-}
-
-
-def _french(error: Mapping[str, Any]) -> str:
-    if error["type"] == "value_error":  # our own validators speak French already
-        return str(error["msg"]).removeprefix("Value error, ")
-    if error.get("input") == "":
-        return "valeur vide"
-    template = MESSAGES.get(error["type"], "valeur refusée « {input} »")
-    return template.format(input=error.get("input"), **error.get("ctx", {}))
 
 
 def option_key(flag: str) -> str:
@@ -172,7 +152,7 @@ class NotebookInputs(BaseModel):
                 Problem(
                     file=PARAMETERS_FILE,
                     field=".".join(map(str, error["loc"])),
-                    message=_french(error),
+                    message=pydantic_message(error),
                     field_kind="paramètre",
                 )
                 for error in exc.errors()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cpts_analysis.territory.registry.check_activity import ActivityChecks
+from cpts_analysis.territory.registry.check_bounds import BoundChecks
 from cpts_analysis.territory.registry.check_communes import CommuneChecks
 from cpts_analysis.territory.registry.check_contract_indicators import ContractIndicatorChecks
 from cpts_analysis.territory.registry.check_cpts import CptsChecks
@@ -15,6 +16,7 @@ from cpts_analysis.territory.registry.tables import CONTRACT_TABLES, INDICATOR_T
 
 class RegistryChecks(
     TableChecks,
+    BoundChecks,
     CptsChecks,
     CommuneChecks,
     PartChecks,
@@ -27,6 +29,7 @@ class RegistryChecks(
 
     def run(self) -> None:
         self.check_empty_values()
+        self.check_bounds()
         self.check_cpts()
         self.check_references()
         self.check_communes()
