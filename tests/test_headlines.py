@@ -37,10 +37,13 @@ def headlines(tmp_path_factory):
         jobs.append(report_job(name, inputs))
     batch = run_batch(jobs, tmp_path_factory.mktemp("headlines"), workers=2, timeout=600)
     assert not batch.any_failed, [str(result.error) for result in batch.failed]
-    return {
-        result.notebook.stem: json.loads(result.outputs["headline"].read_text("utf-8"))["headline"]
+    sidecars = {
+        result.notebook.stem: result.outputs["headline"].read_text("utf-8")
         for result in batch.results
     }
+    for text in sidecars.values():  # no trace of the staging folder the report was written in
+        assert ".tmp" not in text and "output_dir" not in json.loads(text)["meta"]["parameters"]
+    return {name: json.loads(text)["headline"] for name, text in sidecars.items()}
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))

@@ -28,12 +28,11 @@ from region_registry import build_region_registry
 
 from cpts_analysis.aci.missions import mission_order
 from cpts_analysis.analysis.comparison import compare_territory
-from cpts_analysis.core.formatting import format_euros
+from cpts_analysis.core.formatting import format_euros, sort_key
 from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.report import maps, plots
 from cpts_analysis.report.content import cpts_table, headline_table, map_layers
 from cpts_analysis.report.map_labels import spread
-from cpts_analysis.report.tables import sort_key
 from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.jobs import report_inputs, report_job
 from cpts_analysis.territory.registry import load_registry

@@ -18,6 +18,7 @@ from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
 from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
 from cpts_analysis.analysis.contract_indicators import registry_indicator_levels
+from cpts_analysis.core.formatting import sort_key
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.deployment import deployment_status
 from cpts_analysis.territory.registry import Registry
@@ -179,7 +180,7 @@ def neighbours(registry: Registry, attached: pd.DataFrame, scope: list[str]) -> 
         return _NO_NEIGHBOURS
     grouped = local.groupby("cpts_id").agg(
         communes=("code_commune", "nunique"),
-        noms=("nom_commune", lambda n: ", ".join(sorted(set(n)))),
+        noms=("nom_commune", lambda n: ", ".join(sorted(set(n), key=sort_key))),
     )
     names = registry.cpts.set_index("cpts_id")[["nom", "departement"]]
     return grouped.join(names).reset_index()[NEIGHBOUR_COLUMNS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 
 import pandas as pd
 
@@ -58,3 +59,10 @@ def format_date(value: dt.date | pd.Timestamp | str | None) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as a French reader expects it: ``Église`` near ``Eau``, ``de`` near
+    ``De``, not after ``Z``."""
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

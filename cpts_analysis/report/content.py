@@ -221,7 +221,7 @@ def comparison_sidecars(
             "title": f"Comparaison territoriale des CPTS — {result.territory.title}",
             "rule_set": result.rule_set.describe_period(),
             "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.model_dump(),
+            "parameters": inputs.reported(),
         },
     )
 
@@ -289,7 +289,7 @@ def scenario_sidecars(
             "title": f"Scénarios — territoire {inputs.territoire}",
             "rule_set": " / ".join(r.describe_period() for r in rule_sets()),
             "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.model_dump(),
+            "parameters": inputs.reported(),
         },
         labels=rule_set_labels(),
     )

@@ -11,8 +11,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cpts_analysis.aci.missions import group_label
+from cpts_analysis.core.formatting import sort_key
 from cpts_analysis.core.vocabulary import DEPLOYMENT_STATES
-from cpts_analysis.report.tables import sort_key
 
 GRID_ROWS = 36  # CPTS per column of the grid, so that 70+ CPTS fit on one screen
 GRID_STATES = {  # deployment state → (legend label, colour, mark for black-and-white prints)

@@ -120,6 +120,11 @@ class NotebookInputs(BaseModel):
     def subject(self) -> str:
         return str(getattr(self, self.SUBJECT))
 
+    def reported(self) -> dict[str, Any]:
+        """The parameters a report records in ``headline.json``: all but the output folder,
+        which is the runner's temporary one while the report is written."""
+        return self.model_dump(exclude={"output_dir"})
+
     @property
     def folder_name(self) -> str:
         """What names the report's folder: its subject (a review adds its year)."""

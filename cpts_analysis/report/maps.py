@@ -13,9 +13,9 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 
+from cpts_analysis.core.formatting import sort_key
 from cpts_analysis.report.map_labels import legend_size, name_legend, numbered_markers
 from cpts_analysis.report.plots import INTEGERS, PALETTE, new_figure, skewed
-from cpts_analysis.report.tables import sort_key
 
 MAP_WIDTH = 8.0  # inches
 # Territory colours: tab20 without its two greys, which would read as white zones.

@@ -161,6 +161,6 @@ def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
             "title": f"Profil de la {profile.cpts['nom']}",
             "rule_set": ", ".join(sorted(set(profile.years["regles"]))),
             "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.model_dump(),
+            "parameters": inputs.reported(),
         },
     )

@@ -225,6 +225,6 @@ def reform_sidecars(result: Reform, inputs: NotebookInputs) -> None:
             "title": f"Coût d'une variante des règles — {result.territory.title}",
             "rule_set": " / ".join(r.describe_period() for r in rule_sets(result.variant.tree)),
             "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.model_dump(),
+            "parameters": inputs.reported(),
         },
     )

@@ -376,6 +376,6 @@ def review_sidecars(review: AnnualReview, inputs: ReviewInputs) -> None:
         meta={
             "title": f"Revue annuelle de la {review.name}, année {review.contract_year}",
             "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.model_dump(),
+            "parameters": inputs.reported(),
         },
     )

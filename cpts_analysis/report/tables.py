@@ -6,7 +6,6 @@ the rules, funding and schedule modules produced.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,13 +28,6 @@ Formatter = Callable[[Any], str]
 """Turns one cell into display text (numbers, dates, labels)."""
 
 TIER_COLUMNS = [tier_header(tier) for tier in range(1, 5)]
-
-
-def sort_key(name: str) -> str:
-    """Alphabetical order as a French reader expects it: ``Église`` near ``Eau``, ``de`` near
-    ``De``, not after ``Z``."""
-    decomposed = unicodedata.normalize("NFKD", str(name))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def annex_table(rule_set: RuleSet) -> tuple[pd.DataFrame, list[str]]:

@@ -8,9 +8,9 @@ from IPython.display import HTML
 
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.analysis.comparison import Comparison
-from cpts_analysis.core.formatting import format_euros
+from cpts_analysis.core.formatting import format_euros, sort_key
 from cpts_analysis.core.vocabulary import RENEWAL, status_label
-from cpts_analysis.report.tables import citation, sort_key, tier_range
+from cpts_analysis.report.tables import citation, tier_range
 
 
 def uncertain_box(result: Comparison) -> HTML:
