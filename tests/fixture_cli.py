@@ -27,6 +27,9 @@ class PauseInputs(NotebookInputs):
     def check_registry(self, registry: object) -> None:
         """Any territory: the fixture reads no registry."""
 
+    def folder_name(self, registry: object) -> str:
+        return self.subject
+
 
 def run(codes: list[str], argv: list[str]) -> int:
     jobs.NOTEBOOKS_DIR = FIXTURES

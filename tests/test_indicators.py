@@ -215,7 +215,7 @@ def test_report_with_separate_indicator_file(tmp_path):
     out = tmp_path / "rapports"
     argv = ["report", "--territory", "42", "--date", "2026-06-30", "--out", str(out)]
     assert main([*argv, "--indicateurs", str(folder / "indicateurs.csv")]) == 0
-    report = out / "comparaison_territoriale" / "42"
+    report = out / "comparaison_territoriale" / "departement-42-loire"
     html = (report / "report.html").read_text(encoding="utf-8")
     assert "Médecins (médecins)" in html and "Densité de population (hab./km²)" in html
     book = load_workbook(report / "tables.xlsx", read_only=True)

@@ -77,7 +77,7 @@ def test_imported_list_gives_reports_without_python_text(imported_reports):
 
 
 def test_imported_list_report_says_why_there_is_no_money(imported_reports):
-    comparison = next(r for r in imported_reports if r.slug == "42")
+    comparison = next(r for r in imported_reports if r.slug == "departement-42-loire")
     html = comparison.outputs["html"].read_text("utf-8")
     assert "Aucune CPTS du territoire n'a signé l'ACI" in html
     assert "<img" in html  # the maps and coverage are drawn; the money charts are not

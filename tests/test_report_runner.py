@@ -389,6 +389,9 @@ class FailsInputs(NotebookInputs):
     def check_registry(self, registry) -> None:
         """Any territory: the fixture reads no registry."""
 
+    def folder_name(self, registry: object) -> str:
+        return self.subject
+
 
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory):

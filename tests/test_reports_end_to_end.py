@@ -69,7 +69,11 @@ def reports(tmp_path_factory):
     ]
     batch = run_batch(jobs, out, workers=2, timeout=300)
     assert not batch.any_failed, [str(r.error) for r in batch.failed]
-    return {(r.notebook.stem, r.slug): r for r in batch.results}
+    # Keyed by the code asked for: folders are named after the territory (departement-42-loire).
+    return {
+        (r.notebook.stem, r.parameters.get("territoire", r.parameters.get("cpts"))): r
+        for r in batch.results
+    }
 
 
 def _headline(result) -> dict:
@@ -78,7 +82,7 @@ def _headline(result) -> dict:
 
 @pytest.mark.parametrize("code", ["departement:42", "region:84"])
 def test_comparison_headline_matches_package(reports, registry, code):
-    result = reports[("comparaison_territoriale", code.replace(":", "-"))]
+    result = reports[("comparaison_territoriale", code)]
     assert _headline(result) == json.loads(
         json.dumps(compare_territory(registry, code, DATE).headline())
     )
@@ -89,12 +93,12 @@ def test_comparison_headline_matches_package(reports, registry, code):
 
 
 def test_profile_headline_matches_package(reports, registry):
-    result = reports[("profil_cpts", "ara-42-01")]
+    result = reports[("profil_cpts", "ARA-42-01")]
     assert _headline(result) == cpts_profile(registry, "ARA-42-01", DATE).headline()
 
 
 def test_scenarios_headline_matches_package(reports, registry):
-    headline = _headline(reports[("scenarios", "departement-42")])
+    headline = _headline(reports[("scenarios", "departement:42")])
     territory = resolve_territory("departement:42", registry)
     cpts = cpts_in(territory, registry)
     summary = cpts_summary(cpts, registry.communes, DATE)
@@ -107,7 +111,7 @@ def test_scenarios_headline_matches_package(reports, registry):
 
 
 def test_reform_headline_matches_package(reports, registry):
-    result = reports[("reforme", "departement-63")]
+    result = reports[("reforme", "departement:63")]
     expected = compare_variant(registry, "departement:63", load_variant(EXAMPLE_VARIANT), DATE)
     assert _headline(result) == json.loads(json.dumps(expected.headline()))
     assert _headline(result)["ecart"] > 0  # the example raises taille-2 CPTS of the 63
@@ -135,7 +139,7 @@ def test_workbooks_and_index_speak_french(reports):
 
 
 def test_html_is_french_self_contained_and_escaped(reports):
-    html = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"]).read_text(
+    html = Path(reports[("comparaison_territoriale", "region:84")].outputs["html"]).read_text(
         encoding="utf-8"
     )
     assert '<html lang="fr"' in html
@@ -164,7 +168,7 @@ def _open_offline(browser, path: Path, min_images: int):
 
 
 def test_report_in_real_browser(reports, browser):
-    path = Path(reports[("comparaison_territoriale", "region-84")].outputs["html"])
+    path = Path(reports[("comparaison_territoriale", "region:84")].outputs["html"])
     page = _open_offline(browser, path, min_images=5)
     text = page.inner_text("body")
     assert AMOUNT.search(text) and "Taux de couverture" in text
@@ -179,7 +183,7 @@ def test_report_in_real_browser(reports, browser):
 
 
 def test_reform_report_in_real_browser(reports, browser):
-    path = Path(reports[("reforme", "departement-63")].outputs["html"])
+    path = Path(reports[("reforme", "departement:63")].outputs["html"])
     page = _open_offline(browser, path, min_images=2)
     text = page.inner_text("body")
     for heading in ("Coût total", "Gagnants et perdants", "Carte des écarts", "Valeurs modifiées"):

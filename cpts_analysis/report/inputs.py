@@ -125,10 +125,18 @@ class NotebookInputs(BaseModel):
         which is the runner's temporary one while the report is written."""
         return self.model_dump(exclude={"output_dir"})
 
-    @property
-    def folder_name(self) -> str:
-        """What names the report's folder: its subject (a review adds its year)."""
-        return self.subject
+    def folder_name(self, registry: Registry) -> str:
+        """What names the report's folder, readable and the same however the territory was
+        typed (``42``, ``departement:42`` → ``departement-42-loire``); a CPTS's id."""
+        from cpts_analysis.territory.resolution import resolve_territory
+
+        try:
+            territory = resolve_territory(self.subject, registry)
+        except InputError:
+            return self.subject
+        if territory.level == "cpts":
+            return territory.code
+        return f"{territory.level} {territory.code} {territory.name}"
 
     def subject_title(self, registry: Registry) -> str:
         """The report's subject as a reader names it (« Région Auvergne-Rhône-Alpes (84) »,
@@ -282,8 +290,7 @@ class ReviewInputs(NotebookInputs):
         ge=1,
     )
 
-    @property
-    def folder_name(self) -> str:
+    def folder_name(self, registry: Registry) -> str:
         return f"{self.cpts}-annee-{self.annee}"
 
     def check_registry(self, registry: Registry) -> None:

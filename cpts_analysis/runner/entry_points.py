@@ -54,7 +54,7 @@ def make_report(
         >>> import cpts_analysis as cpts
         >>> result = cpts.make_report("42", date="2025-06-01", out=tempfile.mkdtemp())
         >>> result.ok, result.outputs["html"].name, result.folder.name
-        (True, 'report.html', '42')
+        (True, 'report.html', 'departement-42-loire')
     """
     notebook = notebook or jobs.DEFAULT_NOTEBOOK
     given = _options(registry, date, variant, indicators, options)
@@ -154,7 +154,7 @@ def make_batch(
         >>> out = tempfile.mkdtemp()
         >>> batch = cpts.make_batch("region", date="2025-06-01", out=out, workers=1)
         >>> batch.any_failed, [result.slug for result in batch.results]
-        (False, ['region-84'])
+        (False, ['region-84-auvergne-rhone-alpes'])
         >>> rerun = cpts.make_batch("region", date="2025-06-01", out=out, workers=1)
         >>> len(rerun.results), len(rerun.skipped)  # unchanged: nothing to redo
         (0, 1)

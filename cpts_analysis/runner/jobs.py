@@ -137,11 +137,12 @@ def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
         "date_reference": inputs.date_reference,
     }
     files = [Path(str(parameters[name])) for name in PATH_PARAMETERS if parameters.get(name)]
+    registry = loaded_registry(inputs.registry_path)
     return Job(
         notebook=notebook_path(notebook),
         parameters=parameters,
-        slug=make_slug(inputs.folder_name),
-        label=label or inputs.subject_title(loaded_registry(inputs.registry_path)),
+        slug=make_slug(inputs.folder_name(registry)),
+        label=label or inputs.subject_title(registry),
         inputs=tuple(files),
     )
 
