@@ -8,6 +8,7 @@ when ``CI=true``: there it fails instead, since `.ci/run` installs Chromium firs
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import shutil
@@ -147,6 +148,31 @@ def test_html_is_french_self_contained_and_escaped(reports):
     assert "Montants non confirmés" in html and "Carte des territoires des CPTS" in html
     assert "<script src" not in html and "cdnjs" not in html
     assert "injected-parameters" not in html and "volet_snp_supplementaire" not in html
+
+
+# Codes that must never reach what people read (issue 20): territory codes with their level,
+# registry states, rule set ids, mission ids, statuses and booleans of the machine formats.
+CODE_FORMS = re.compile(
+    r"\b(?:region|departement):\d|\bsigne\b|\bpre-projet\b|avenant_2|aci_2019|acces_soins|"
+    r"crise_sanitaire|\b(?:un)?confirmed\b|\bTrue\b|\bFalse\b|\bNaN\b|\bnan\b|\bNone\b"
+)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of a page: no markup, style, script or image data."""
+    text = re.sub(r"<(style|script)\b.*?</\1>|<img[^>]*>", " ", html, flags=re.S)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def test_no_code_in_what_people_read(reports):
+    pages = {key: Path(r.outputs["html"]).read_text("utf-8") for key, r in reports.items()}
+    index = next(iter(reports.values())).folder.parents[1] / "index.html"
+    pages[("index", "")] = index.read_text("utf-8")
+    found = {
+        key: sorted({m.group(0) for m in CODE_FORMS.finditer(visible_text(page))})
+        for key, page in pages.items()
+    }
+    assert {key: codes for key, codes in found.items() if codes} == {}
 
 
 def _open_offline(browser, path: Path, min_images: int):

@@ -279,14 +279,15 @@ def rule_set_labels() -> dict[str, str]:
 
 
 def scenario_sidecars(
-    inputs: ScenarioInputs, headline: dict, tables: dict[str, pd.DataFrame]
+    inputs: ScenarioInputs, title: str, headline: dict, tables: dict[str, pd.DataFrame]
 ) -> None:
+    """``title``: the territory as a reader names it (``Territory.title``)."""
     save_sidecars(
         inputs.output_dir,
         headline=headline,
         tables=tables,
         meta={
-            "title": f"Scénarios — territoire {inputs.territoire}",
+            "title": f"Scénarios — {title}",
             "rule_set": " / ".join(r.describe_period() for r in rule_sets()),
             "data_vintages": DATA_VINTAGES,
             "parameters": inputs.reported(),

@@ -21,7 +21,7 @@ from cpts_analysis.core.vocabulary import (
     headline_label,
     renewal_note,
 )
-from cpts_analysis.report.content import DATA_VINTAGES, indicator_rows
+from cpts_analysis.report.content import DATA_VINTAGES, indicator_rows, rule_set_labels
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import (
@@ -97,7 +97,7 @@ def years_table(profile: Profile) -> pd.DataFrame:
             "contract_year": None,
             "debut": format_date,
             "fin": format_date,
-            "regles": None,
+            "regles": rule_set_labels().__getitem__,
             "taille": None,
             "total": amount_cell,
         },
@@ -159,7 +159,9 @@ def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
         },
         meta={
             "title": f"Profil de la {profile.cpts['nom']}",
-            "rule_set": ", ".join(sorted(set(profile.years["regles"]))),
+            "rule_set": ", ".join(
+                rule_set_labels()[i] for i in sorted(set(profile.years["regles"]))
+            ),
             "data_vintages": DATA_VINTAGES,
             "parameters": inputs.reported(),
         },

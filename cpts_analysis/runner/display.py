@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
 
 from cpts_analysis.core.formatting import format_date, format_number
+from cpts_analysis.core.vocabulary import LEVELS
 
 MAX_DECIMALS = 3
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -26,8 +28,24 @@ def display_value(value: Any) -> str:
         decimals = f"{value:.{MAX_DECIMALS}f}".rstrip("0").partition(".")[2]
         return format_number(value, len(decimals))
     if isinstance(value, str):
-        return format_date(value) if _ISO_DATE.fullmatch(value) else value
+        return format_date(value) if _ISO_DATE.fullmatch(value) else _named(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _named(code: str) -> str:
+    """A code a reader should not see, by its name: ``departement:42`` → ``Département 42``,
+    ``avenant_2`` → the rule set's name; any other text as it is."""
+    level, colon, rest = code.partition(":")
+    if colon and level in LEVELS:
+        return f"{LEVELS[level]} {rest}"
+    return _rule_set_names().get(code, code)
+
+
+@functools.cache
+def _rule_set_names() -> dict[str, str]:
+    from cpts_analysis.aci.rules import rule_sets
+
+    return {rule_set.id: rule_set.label for rule_set in rule_sets()}
 
 
 def is_scalar(value: Any) -> bool:
