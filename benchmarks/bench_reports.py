@@ -155,8 +155,9 @@ def main() -> None:
     executed, page = scratch / "peer" / "report.ipynb", scratch / "peer"
     page.mkdir()
     peer_date = next(dates)
-    parameters = ["-p", "territoire", "84", "-p", "registre", registry]
-    parameters += ["-p", "date_reference", peer_date]
+    # -r: raw strings (with -p, Papermill would read the territory 84 as a number)
+    parameters = ["-r", "territoire", "84", "-r", "registre", registry]
+    parameters += ["-r", "date_reference", peer_date]
     pm_wall, _, _ = measure([*papermill, str(TEMPLATE), str(executed), *parameters], env)
     nb_wall, _, _ = measure(
         [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], env
