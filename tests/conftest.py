@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PARAMETERS_DIR, PROJECT_R
 from cpts_analysis.runner.pdf import CHROMIUM_ARGS, chromium_path
 
 SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+# The tests fill a cache of their own, never the user's; set before any kernel or subprocess
+# starts, so that they all inherit it. Tests of the cache itself use their own folders.
+os.environ.setdefault("CPTS_CACHE_DIR", tempfile.mkdtemp(prefix="cpts-cache-tests-"))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from importlib.metadata import version
 from cpts_analysis.cli import (
     aci_commands,
     budget_commands,
+    cache_commands,
     import_commands,
     reform_commands,
     registry_commands,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         review_commands,
         report_commands,
         reform_commands,
+        cache_commands,
     )
     for module in commands_by_family:
         module.register(commands)

@@ -21,6 +21,7 @@ from cpts_analysis.cli.template_options import (
     subject_help,
     template_values,
 )
+from cpts_analysis.core.cache import NO_CACHE_ENV
 from cpts_analysis.core.errors import CptsError
 from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.core.vocabulary import REPORT_STATUSES
@@ -53,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="écrire aussi report.pdf (A4, pages numérotées), imprimé par Chromium ; "
         "demande l'option pdf du paquet : pip install 'cpts-analysis[pdf]'",
+    )
+    common.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="tout recalculer sans lire ni écrire le cache (registre validé, contours des "
+        "territoires) ; « cpts-analysis cache --clear » le vide",
     )
 
     report = subparsers.add_parser(
@@ -130,6 +137,7 @@ def _address(text: str) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     from cpts_analysis.runner import jobs, kernels
 
+    _cache_option(args)
     notebook = args.notebook or jobs.DEFAULT_NOTEBOOK
     # Every parameter is checked before a kernel starts: a refusal is immediate.
     inputs = jobs.report_inputs(notebook, args.territory, template_values(args))
@@ -159,6 +167,7 @@ def _report(args: argparse.Namespace, notebook: str, inputs: NotebookInputs) -> 
 def cmd_batch(args: argparse.Namespace) -> int:
     from cpts_analysis.runner import forkserver
 
+    _cache_option(args)
     if args.scheduler and args.workers is not None:
         raise CptsError(
             "--workers ne s'applique qu'au cluster local : avec --scheduler "
@@ -193,6 +202,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for result in batch.failed:
         _print_failure(result)
     return EXIT_REPORT_FAILED if batch.any_failed else 0
+
+
+def _cache_option(args: argparse.Namespace) -> None:
+    """``--no-cache`` for this process and every kernel or local worker it starts, which
+    inherit its environment (an existing cluster's workers keep their own)."""
+    if args.no_cache:
+        os.environ[NO_CACHE_ENV] = "1"
 
 
 def _pdf_ready(args: argparse.Namespace) -> bool:

@@ -17,6 +17,7 @@ from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.comparison import Comparison
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
+from cpts_analysis.core.cache import cached, digest, frame_digest
 from cpts_analysis.core.formatting import MISSING, format_date, format_percent
 from cpts_analysis.core.vocabulary import (
     CPTS_STATES,
@@ -175,7 +176,8 @@ def method_note(result: Comparison) -> HTML:
 
 
 def map_layers(result: Comparison, names: pd.Series) -> dict:
-    """Keyword arguments of ``maps.territory_map`` for the comparison's territory."""
+    """Keyword arguments of ``maps.territory_map`` for the comparison's territory; the unions
+    (territories, outline) come from the on-disk cache when their units are unchanged."""
     members = result.memberships
     communes = load_communes()
     scope = communes.loc[communes["dep"].isin(result.territory.departements), "code"]
@@ -191,7 +193,11 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
         "names": names,
         "white": white,
         "overlap": overlap,
-        "outline": shapely.union_all(in_scope["geometry"].to_numpy()),
+        "outline": cached(
+            "outline",
+            digest(region, frame_digest(in_scope[["code"]])),
+            lambda: shapely.union_all(in_scope["geometry"].to_numpy()),
+        ),
         "shared": shared[["code_commune", "cpts_id", "geometry"]],
     }
 

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullLocator
 
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.tiers import TierBounds
@@ -387,6 +387,9 @@ def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
         )
         if log:
             axes.set_xscale("log")
+            # Unlabelled minor ticks cost a quarter of the figure's drawing (~0.2 s) and add
+            # nothing to a ranking whose values are written on the bars.
+            axes.xaxis.set_minor_locator(NullLocator())
         # Room for the value written after the longest bar: narrower columns need more.
         axes.margins(x=0.2 if len(panels) > 1 else 0.1)
         axes.xaxis.set_major_formatter(INTEGERS)

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.core.cache import cached, digest, frame_digest
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.communes import (
     load_communes,
@@ -263,8 +264,17 @@ def epci_composition(memberships: pd.DataFrame) -> pd.DataFrame:
 
 
 def cpts_contours(memberships: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
-    """Each CPTS's territory as the union of its units' contours (WGS84)."""
+    """Each CPTS's territory as the union of its units' contours (WGS84).
+
+    Unions cost ~0.5 s for a region: kept in the on-disk cache, keyed by the memberships drawn.
+    """
     region = region or single_region(memberships["code_commune"])
+    pairs = memberships[["cpts_id", "code_commune"]]
+    key = digest(region, frame_digest(pairs))
+    return cached("contours", key, lambda: _contours(pairs, region))
+
+
+def _contours(memberships: pd.DataFrame, region: str | None) -> pd.DataFrame:
     units = territory_units(memberships["code_commune"], geometry=True, region=region)
     members = memberships.merge(
         units[["code", "geometry"]], left_on="code_commune", right_on="code"
