@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cpts_analysis.core.vocabulary import YES_NO
+
 STATUTS = ("pre-projet", "projet", "signe")
 FONCTIONNEMENT = "fonctionnement"
 MAX_PER_RULE = 50  # problems listed per rule and file; the rest is counted in one last line
@@ -128,7 +130,10 @@ INDICATOR_TABLES = ("indicateurs", "catalogue_indicateurs")
 CONTRACT_TABLES = ("indicateurs_contrat", "resultats_indicateurs")
 INDICATOR_KINDS = ("action", "resultat")
 DIRECTIONS = ("hausse", "baisse")
-DONE = {"oui": 1.0, "non": 0.0}  # how an action is answered in ``resultats_indicateurs``
+DONE = {
+    YES_NO[True]: 1.0,
+    YES_NO[False]: 0.0,
+}  # how an action is answered in ``resultats_indicateurs``
 ORDER = {name: index for index, name in enumerate(TABLES)}
 
 
