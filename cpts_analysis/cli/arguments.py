@@ -79,13 +79,49 @@ def mission_start(text: str) -> tuple[str, dt.date]:
     return mission.strip(), iso_date(day.strip())
 
 
-def emit(table: pd.DataFrame, payload: dict[str, Any], fmt: str, text: Callable[[], str]) -> None:
+CSV_VARIANTS = ("excel", "tidy")
+CSV_HELP = (
+    "variante de --format csv : excel (défaut) pour Excel en français : « ; », virgule "
+    "décimale, UTF-8 avec BOM, en-têtes et libellés français, dates JJ/MM/AAAA ; tidy pour les "
+    "programmes : « , », point décimal, colonnes et codes snake_case, dates AAAA-MM-JJ, sans BOM"
+)
+
+
+def add_csv_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--csv", choices=CSV_VARIANTS, default="excel", help=CSV_HELP)
+
+
+def emit(
+    table: pd.DataFrame,
+    payload: dict[str, Any],
+    fmt: str,
+    text: Callable[[], str],
+    csv: str = "excel",
+) -> None:
     if fmt == "json":
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        print(table.to_csv(index=False), end="")
+        print_csv(table, csv)
     else:
         print(text())
+
+
+def print_csv(table: pd.DataFrame, variant: str) -> None:
+    """``table`` as CSV on standard output, for French Excel (``excel``) or for programs
+    (``tidy``); text that a spreadsheet would run as a formula starts with ``'`` in both."""
+    from cpts_analysis.core.cells import neutralised_frame
+    from cpts_analysis.report.readable import readable_frame
+
+    if variant == "tidy":
+        sys.stdout.write(neutralised_frame(table).to_csv(index=False, lineterminator="\n"))
+        return
+    frame, _ = readable_frame(table)
+    text = neutralised_frame(frame).to_csv(
+        index=False, sep=";", decimal=",", date_format="%d/%m/%Y", lineterminator="\r\n"
+    )
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8-sig"))
+    sys.stdout.buffer.flush()
 
 
 def print_problems(problems: Iterable[Problem]) -> None:
