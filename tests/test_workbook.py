@@ -12,8 +12,8 @@ from cpts_analysis.aci.missions import group_label
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.core.vocabulary import (
     ABOUT,
-    HEADERS,
     CPTS_STATES,
+    HEADERS,
     SHEETS,
     STATUSES,
     YES_NO,
