@@ -12,6 +12,7 @@ from cpts_analysis.cli.arguments import (
     add_csv_option,
     emit,
     iso_date,
+    mission_code,
     mission_start,
     population,
     rate,
@@ -182,7 +183,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _mission_list(text: str) -> list[str] | None:
-    return None if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    return (
+        None if text == "all" else [mission_code(m.strip()) for m in text.split(",") if m.strip()]
+    )
 
 
 def cmd_funding(args: argparse.Namespace) -> int:
