@@ -258,7 +258,7 @@ def test_ok_report_files(ok_report):
     headline = json.loads(result.outputs["headline"].read_text(encoding="utf-8"))
     assert headline["headline"]["population"] == 1234567
     sheets = openpyxl.load_workbook(result.outputs["tables"]).sheetnames
-    assert sheets == ["population", "un nom de feuille beaucoup trop"]
+    assert sheets == ["À propos", "population", "un nom de feuille beaucoup trop"]
 
 
 @pytest.mark.slow
