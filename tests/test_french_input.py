@@ -96,8 +96,8 @@ def test_registry_takes_states_and_missions_in_french(tmp_path):
     registry = tmp_path / "registre"
     shutil.copytree(EXAMPLE_REGISTRY, registry)
     cpts = pd.read_csv(registry / "cpts.csv", dtype=str, keep_default_na=False)
-    cpts["statut"] = cpts["statut"].map({"signe": "Signé", "projet": "projet de santé"}).fillna(
-        cpts["statut"]
+    cpts["statut"] = (
+        cpts["statut"].map({"signe": "Signé", "projet": "projet de santé"}).fillna(cpts["statut"])
     )
     cpts["date_signature"] = pd.to_datetime(cpts["date_signature"]).dt.strftime("%d/%m/%Y")
     cpts.to_csv(registry / "cpts.csv", index=False, na_rep="")
