@@ -440,7 +440,7 @@ def test_bad_parameter_files(tmp_path, name, file, old, new, message):
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
-        ({"territoire": "84", "date_reference": "01/06/2025"}, "date_reference"),
+        ({"territoire": "84", "date_reference": "01/06/25"}, "date_reference"),
         ({"territoire": "../../x"}, "territoire"),
         ({"territoire": "99", "date_reference": "2025-06-01"}, "ni un département"),
     ],
@@ -491,7 +491,7 @@ ARGUMENT_CASES = [
     (["schedule", "--population", "5", "--signed", "2020-02-30"], "--signed"),
     (
         ["schedule", "--population", "5", "--signed", "2020-01-01", "--mission", "acces_soins"],
-        "MISSION=AAAA-MM-JJ",
+        "MISSION=JJ/MM/AAAA",
     ),
     (
         [

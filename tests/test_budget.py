@@ -150,7 +150,10 @@ def test_table_and_csv_formats(capsys):
     out = capsys.readouterr().out
     assert "Département Loire (42)" in out and "prévisionnel" in out and "réalisé" in out
     assert "€" in out and "Total" in out
-    assert main(["budget", "--territory", "42", "--date", DATE, "--format", "csv"]) == 0
+    assert (
+        main(["budget", "--territory", "42", "--date", DATE, "--format", "csv", "--csv", "tidy"])
+        == 0
+    )
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(table.columns) == ["year", "mission", "component", "amount", "projected", "renewal"]
 

@@ -86,6 +86,8 @@ def test_funding_csv_and_mission_subset(capsys):
         "0.5",
         "--format",
         "csv",
+        "--csv",
+        "tidy",
     )
     lines = out.strip().splitlines()
     assert lines[0] == "mission,component,amount,status"

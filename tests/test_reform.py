@@ -299,7 +299,7 @@ def test_cli_json_contract_and_years(capsys):
     assert [y["delta"] for y in years if y["year"] < 2025] == [0] * sum(
         y["year"] < 2025 for y in years
     )
-    assert main([*argv, "--format", "csv"]) == 0
+    assert main([*argv, "--format", "csv", "--csv", "tidy"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "cpts_id,nom,tier,current,variant,delta"
     assert main(argv) == 0
     out = capsys.readouterr().out

@@ -457,12 +457,18 @@ def test_example_build_is_reproducible(tmp_path: Path) -> None:
 # --- Template --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["modele", "modele.xlsx"])
-def test_template_round_trip(tmp_path: Path, name: str) -> None:
-    target = write_template(tmp_path / name)
+def test_template_round_trip(tmp_path: Path) -> None:
+    target = write_template(tmp_path / "modele")
     (problem,) = validate_registry(target)
     assert "aucune CPTS" in problem.message and problem.severity == "error"
-    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["modele"]  # no temporary left behind
+
+
+def test_template_workbook_example_rows_pass_validation(tmp_path: Path) -> None:
+    """A blank workbook holds one example row per sheet, consistent with one another."""
+    target = write_template(tmp_path / "modele.xlsx")
+    assert validate_registry(target) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["modele.xlsx"]
 
 
 def test_template_headers(tmp_path: Path) -> None:

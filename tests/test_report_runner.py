@@ -29,7 +29,8 @@ from jupyter_core.utils import run_sync
 from cpts_analysis import cli
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.report.inputs import TEMPLATES, NotebookInputs
-from cpts_analysis.report.sidecars import save_sidecars, sheet_names
+from cpts_analysis.report.sidecars import save_sidecars
+from cpts_analysis.report.workbook import sheet_names
 from cpts_analysis.runner import batch, jobs, manifest
 from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.display import display_value
@@ -139,7 +140,8 @@ def test_save_sidecars_writes_json_and_workbook(tmp_path):
     assert data["headline"] == {"population": 12, "part": None, "jour": "1970-01-01T00:00:00"}
     assert data["meta"]["rule_set"] == "r" and "generated_at" in data["meta"]
     sheets = openpyxl.load_workbook(tmp_path / "tables.xlsx").sheetnames
-    assert sheets == sheet_names(["a" * 40, "A" * 40]) == ["a" * 31, "A" * 29 + "~2"]
+    assert sheets == sheet_names(["À propos", "a" * 40, "A" * 40])
+    assert sheets == ["À propos", "a" * 31, "A" * 29 + "~2"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["headline.json", "tables.xlsx"]
 
 
@@ -256,7 +258,7 @@ def test_ok_report_files(ok_report):
     headline = json.loads(result.outputs["headline"].read_text(encoding="utf-8"))
     assert headline["headline"]["population"] == 1234567
     sheets = openpyxl.load_workbook(result.outputs["tables"]).sheetnames
-    assert sheets == ["population", "un nom de feuille beaucoup trop"]
+    assert sheets == ["À propos", "population", "un nom de feuille beaucoup trop"]
 
 
 @pytest.mark.slow

@@ -117,7 +117,7 @@ def test_reform_headline_matches_package(reports, registry):
     assert _headline(result) == json.loads(json.dumps(expected.headline()))
     assert _headline(result)["ecart"] > 0  # the example raises taille-2 CPTS of the 63
     sheets = pd.ExcelFile(result.outputs["tables"]).sheet_names
-    assert sheets == ["CPTS", "Par taille", "Par annee civile", "Valeurs modifiees"]
+    assert sheets == ["À propos", "CPTS", "Par taille", "Par année civile", "Valeurs modifiées"]
 
 
 def test_workbooks_and_index_speak_french(reports):

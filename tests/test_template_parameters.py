@@ -47,7 +47,7 @@ def test_every_option_is_on_both_commands():
 BAD = [
     (["--territory", "99"], "« 99 » n'est ni un département ni une région"),
     (["--territory", "42", "--date", "2018-01-01"], "aucune règle ACI en vigueur le 01/01/2018"),
-    (["--territory", "42", "--date", "2025-13-01"], "date invalide « 2025-13-01 »"),
+    (["--territory", "42", "--date", "2025-13-01"], "date impossible « 2025-13-01 »"),
     (["--territory", "42", "--registry", "absent"], "registre introuvable"),
     (["--territory", "63", "--notebook", "reforme", "--variant", "absente.yaml"], "variante"),
     (["--territory", "42", "--variant", "x.yaml"], "--variant : option sans objet"),

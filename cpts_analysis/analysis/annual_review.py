@@ -18,6 +18,7 @@ from cpts_analysis.aci.missions import mission_order
 from cpts_analysis.analysis.comparison import registry_funding
 from cpts_analysis.analysis.contract_indicators import registry_indicator_levels
 from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.vocabulary import YES_NO
 from cpts_analysis.territory.registry import Registry
 from cpts_analysis.territory.territories import cpts_summary
 
@@ -88,7 +89,7 @@ def _indicator_payload(row: dict[str, Any]) -> dict[str, Any]:
     if not observed:
         value: Any = None
     elif row["kind"] == "action":
-        value = "oui" if row["value"] == 1 else "non"
+        value = YES_NO[row["value"] == 1]
     else:
         value = float(row["value"])
     return {

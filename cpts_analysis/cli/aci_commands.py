@@ -7,7 +7,16 @@ import json
 
 import pandas as pd
 
-from cpts_analysis.cli.arguments import Parser, emit, iso_date, mission_start, population, rate
+from cpts_analysis.cli.arguments import (
+    Parser,
+    add_csv_option,
+    emit,
+    iso_date,
+    mission_code,
+    mission_start,
+    population,
+    rate,
+)
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.formatting import format_date
 from cpts_analysis.core.vocabulary import (
@@ -61,6 +70,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     options.add_argument(
         "--format", choices=["table", "json", "csv"], default="table", help=FORMAT_HELP
     )
+    add_csv_option(options)
 
     funding = commands.add_parser("funding", parents=[options], help="enveloppe annuelle")
     funding.add_argument(
@@ -173,7 +183,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _mission_list(text: str) -> list[str] | None:
-    return None if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    return (
+        None if text == "all" else [mission_code(m.strip()) for m in text.split(",") if m.strip()]
+    )
 
 
 def cmd_funding(args: argparse.Namespace) -> int:
@@ -219,7 +231,7 @@ def cmd_funding(args: argparse.Namespace) -> int:
         )
         return head + "\n\n" + render_text(shown, {header("amount"): euro_cell})
 
-    emit(lines, payload, args.format, text)
+    emit(lines, payload, args.format, text, args.csv)
     return 0
 
 
@@ -278,7 +290,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         shown.loc[len(shown)] = [TOTAL, "", "", "", "", total]
         return render_text(shown, {header("amount"): euro_cell})
 
-    emit(table, payload, args.format, text)
+    emit(table, payload, args.format, text, args.csv)
     if payments["renewal"].any() and args.format == "table":
         print(f"\n{renewal_note(rules_at(signed).payment.contract_years)}")
     return 0

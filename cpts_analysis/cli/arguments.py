@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from cpts_analysis.core.errors import Problem
+from cpts_analysis.core.french_input import parse_code, parse_count, parse_date, parse_rate
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -41,51 +42,85 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"date invalide « {text} » (format attendu AAAA-MM-JJ)"
-        ) from None
+def _french(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a parser of :mod:`cpts_analysis.core.french_input`."""
+
+    def argument(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    argument.__name__ = parse.__name__
+    return argument
 
 
-def rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"taux d'atteinte « {text} » hors de 0–1")
-    return value
-
-
-def population(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"population « {text} » : un nombre entier d'habitants est attendu"
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"population « {text} » négative")
-    return value
+iso_date = _french(parse_date)
+"""A date option: JJ/MM/AAAA or AAAA-MM-JJ (the name stays for the callers)."""
+rate = _french(parse_rate)
+population = _french(parse_count)
 
 
 def mission_start(text: str) -> tuple[str, dt.date]:
+    """``parcours=2021-09-01``; the mission by its id or its name (``Accès aux soins=…``)."""
     mission, sep, day = text.partition("=")
     if not sep or not mission:
-        raise argparse.ArgumentTypeError(f"« {text} » : format attendu MISSION=AAAA-MM-JJ")
-    return mission.strip(), iso_date(day.strip())
+        raise argparse.ArgumentTypeError(f"« {text} » : format attendu MISSION=JJ/MM/AAAA")
+    return mission_code(mission.strip()), iso_date(day.strip())
 
 
-def emit(table: pd.DataFrame, payload: dict[str, Any], fmt: str, text: Callable[[], str]) -> None:
+def mission_code(text: str) -> str:
+    """A mission by its id or its French name, whatever the case and accents; an unknown one
+    is kept as typed so that the command lists the known ones."""
+    from cpts_analysis.aci.missions import catalogue
+
+    names = {m.id: m.short_label for m in catalogue().values()}
+    return parse_code(text, names) or text
+
+
+CSV_VARIANTS = ("excel", "tidy")
+CSV_HELP = (
+    "variante de --format csv : excel (défaut) pour Excel en français : « ; », virgule "
+    "décimale, UTF-8 avec BOM, en-têtes et libellés français, dates JJ/MM/AAAA ; tidy pour les "
+    "programmes : « , », point décimal, colonnes et codes snake_case, dates AAAA-MM-JJ, sans BOM"
+)
+
+
+def add_csv_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--csv", choices=CSV_VARIANTS, default="excel", help=CSV_HELP)
+
+
+def emit(
+    table: pd.DataFrame,
+    payload: dict[str, Any],
+    fmt: str,
+    text: Callable[[], str],
+    csv: str = "excel",
+) -> None:
     if fmt == "json":
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        print(table.to_csv(index=False), end="")
+        print_csv(table, csv)
     else:
         print(text())
+
+
+def print_csv(table: pd.DataFrame, variant: str) -> None:
+    """``table`` as CSV on standard output, for French Excel (``excel``) or for programs
+    (``tidy``); text that a spreadsheet would run as a formula starts with ``'`` in both."""
+    from cpts_analysis.core.cells import neutralised_frame
+    from cpts_analysis.report.readable import readable_frame
+
+    if variant == "tidy":
+        sys.stdout.write(neutralised_frame(table).to_csv(index=False, lineterminator="\n"))
+        return
+    frame, _ = readable_frame(table)
+    text = neutralised_frame(frame).to_csv(
+        index=False, sep=";", decimal=",", date_format="%d/%m/%Y", lineterminator="\r\n"
+    )
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8-sig"))
+    sys.stdout.buffer.flush()
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

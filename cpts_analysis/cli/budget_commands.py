@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cpts_analysis.cli.arguments import EXIT_DATA, emit, iso_date
+from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, emit, iso_date
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date
 
@@ -52,6 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="table",
         help="format de sortie (json : clés stables ; csv : par mission et composante)",
     )
+    add_csv_option(budget)
     budget.set_defaults(handler=cmd_budget, exit_on_error=EXIT_DATA)
 
 
@@ -86,5 +87,5 @@ def cmd_budget(args: argparse.Namespace) -> int:
         formats = {header(column, labels): euro_cell for column in amount_columns(shown)}
         return head + "\n\n" + render_text(to_french(shown, labels), formats)
 
-    emit(lines, budget.payload(args.territory), args.format, text)
+    emit(lines, budget.payload(args.territory), args.format, text, args.csv)
     return 0

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cpts_analysis.cli.arguments import EXIT_DATA, iso_date
+from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, iso_date, print_csv
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
 from cpts_analysis.core.vocabulary import header, to_french
@@ -74,6 +74,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="table",
         help="format de sortie (json : clés stables)",
     )
+    add_csv_option(reform)
     reform.add_argument(
         "--years",
         action="store_true",
@@ -113,7 +114,7 @@ def cmd_reform(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         table = years if args.years else pd.DataFrame(payload["cpts"])
-        print(table.to_csv(index=False), end="")
+        print_csv(table, args.csv)
     else:
         print(_text(result, years if args.years else None))
     return 0

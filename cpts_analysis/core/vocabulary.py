@@ -10,9 +10,12 @@ Registry sheet columns (``cpts_id``, ``nom``, ``code_commune``…) are the user'
 (``data/README.md``) and keep their names; they get a French header like any other column.
 """
 
+# size: one place for every word a reader sees (issue: a label written twice drifts)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
+from typing import Any
 
 import pandas as pd
 
@@ -139,6 +142,9 @@ IMPORT_COLUMN_ROLES = {
     "missions": "missions",
 }
 """What a column of an imported list was read as."""
+
+YES_NO = {True: "oui", False: "non"}
+"""A yes/no column (tacit renewal, projected year) in a workbook or a CSV for Excel."""
 
 LEVELS = {"departement": "Département", "region": "Région"}
 """Territory levels, as the first word of a territory's title."""
@@ -268,6 +274,172 @@ HEADERS = {
     "communes_renseignees": "Communes renseignées",
 }
 """Column (English, or registry format) → French header."""
+
+
+class Kind(Enum):
+    """What a column holds, for the formats of a workbook and a CSV for Excel."""
+
+    AMOUNT = "amount"  # euros, no decimals
+    UNIT_AMOUNT = "unit_amount"  # euros per inhabitant, with cents
+    RATE = "rate"  # a share or a rate, shown as a percentage
+    DATE = "date"
+    DATETIME = "datetime"
+    COUNT = "count"  # inhabitants, communes: thousands grouped
+    INTEGER = "integer"  # a year, a tier: no grouping
+    CODE = "code"  # kept as text so that 01024 keeps its zero
+    YES_NO = "yes_no"
+    MISSION = "mission"
+    MISSIONS = "missions"  # a list « a, b » of mission ids
+    RULE_SET = "rule_set"
+
+
+COLUMN_KINDS: dict[str, Kind] = {
+    **dict.fromkeys(
+        (
+            "variable_envelope",
+            "earned",
+            "not_earned",
+            "amount_at_stake",
+            "renewal_amount",
+            "envelope",
+            "enveloppe",
+            "total",
+            "amount",
+            "montant",
+            "montant_total",
+            "maximum",
+            "financement_annuel",
+            "current",
+            "variant",
+            "delta",
+            "ecart",
+            "gain_si_monte",
+            "perte_si_descend",
+        ),
+        Kind.AMOUNT,
+    ),
+    **dict.fromkeys(("euros_par_habitant", "delta_par_habitant"), Kind.UNIT_AMOUNT),
+    **dict.fromkeys(
+        (
+            "part",
+            "part_non_couverte",
+            "taux",
+            "part_epci",
+            "part_population_epci",
+            "prorata",
+            "achievement",
+            "part_variante",
+        ),
+        Kind.RATE,
+    ),
+    **dict.fromkeys(
+        (
+            "date_signature",
+            "date_demarrage",
+            "date_limite_demarrage",
+            "date_limite_deploiement",
+            "year_start",
+            "year_end",
+            "debut",
+            "fin",
+            "from",
+            "active_from",
+            "date",
+        ),
+        Kind.DATE,
+    ),
+    **dict.fromkeys(
+        (
+            "population",
+            "population_cpts",
+            "commune_population",
+            "population_couverte",
+            "population_non_couverte",
+            "communes",
+            "covered_communes",
+            "communes_couvertes",
+            "communes_epci",
+            "distance_next_tier",
+            "distance_previous_tier",
+            "habitants_pour_monter",
+            "habitants_avant_descente",
+            "retard_jours",
+            "communes_renseignees",
+        ),
+        Kind.COUNT,
+    ),
+    **dict.fromkeys(
+        ("contract_year", "annee_contrat", "year", "annee", "tier", "taille", "rang"), Kind.INTEGER
+    ),
+    **dict.fromkeys(
+        ("cpts_id", "departement", "dep", "reg", "code", "code_commune", "epci"), Kind.CODE
+    ),
+    **dict.fromkeys(("renewal", "projected", "past"), Kind.YES_NO),
+    **dict.fromkeys(("mission", "group"), Kind.MISSION),
+    **dict.fromkeys(
+        ("missions_en_cours", "missions_demarrees_en_retard", "missions_en_retard"), Kind.MISSIONS
+    ),
+    **dict.fromkeys(("rule_set", "regles"), Kind.RULE_SET),
+}
+"""Column → kind, so a workbook or a CSV for Excel knows an amount (euros, no decimals), an
+amount per inhabitant (cents), a rate (percent), a date, a count, a year-like integer, a code
+kept as text (``01024``), a yes/no, a mission or list of missions, a rule set id. Declared here
+beside the headers rather than guessed from values: ``0.57`` may be a rate or a value."""
+
+CODE_LABELS: dict[str, Mapping[Any, str]] = {
+    "statut": CPTS_STATES,
+    "status": STATUSES,
+    "etat": DEPLOYMENT_STATES,
+    "kind": PAYMENT_KINDS,
+    "variable_source": VARIABLE_SOURCES,
+    "indicator_kind": INDICATOR_KINDS,
+    "budget_state": BUDGET_STATES,
+}
+"""Column → labels of its codes (``signe`` → « ACI signé »), for workbooks and CSV for Excel."""
+
+SHEETS = {
+    "about": "À propos",
+    "current": "Financement de l'année en cours",
+    "schedule": "Échéancier",
+    "deployment": "Déploiement",
+    "coverage": "Couverture",
+    "white_zones": "Zones blanches",
+    "shared": "Communes partagées",
+    "uncertain": "Montants non confirmés",
+    "budget": "Budget annuel",
+    "years": "Années",
+    "funding": "Financement",
+    "variable": "Parts variables",
+    "by_tier": "Par taille",
+    "by_year": "Par année civile",
+    "changes": "Valeurs modifiées",
+    "thresholds": "Seuils",
+    "merger": "Fusion",
+    "split": "Scission",
+    "rule_sets": "Règles",
+    "indicators": "Indicateurs",
+    "missions": "Missions",
+    "instructions": "Instructions",
+}
+"""Sheet names of the workbooks (Excel allows 31 characters); a notebook names its tables by
+these keys."""
+
+ABOUT = {
+    "element": "Élément",
+    "value": "Valeur",
+    "title": "Contenu",
+    "registry": "Registre des CPTS",
+    "registry_file": "Fichier du registre",
+    "provenance": "Provenance du registre",
+    "reference_date": "Date de référence",
+    "rule_set": "Règles ACI appliquées",
+    "rule_set_status": "Statut des règles",
+    "data": "Données",
+    "version": "Version de cpts-analysis",
+    "produced": "Produit le",
+    "example_registry": "registre illustratif fourni avec cpts-analysis",
+}
+"""Rows of the « À propos » sheet of every workbook."""
 
 HEADLINE = {
     "territoire": "Territoire",

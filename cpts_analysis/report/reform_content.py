@@ -16,8 +16,9 @@ from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.reform import Reform
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
-from cpts_analysis.core.vocabulary import header, headline_label, status_label
-from cpts_analysis.report.content import DATA_VINTAGES, indicator_rows
+from cpts_analysis.core.vocabulary import SHEETS, header, headline_label, status_label
+from cpts_analysis.report.about import report_meta
+from cpts_analysis.report.content import indicator_rows
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.report.maps import frame_map, layer
 from cpts_analysis.report.plots import EUROS, new_figure
@@ -217,14 +218,13 @@ def reform_sidecars(result: Reform, inputs: NotebookInputs) -> None:
         headline=result.headline(),
         tables={
             header("cpts"): result.cpts,
-            "Par taille": result.by_tier(),
-            "Par annee civile": result.years,
-            "Valeurs modifiees": result.changes,
+            SHEETS["by_tier"]: result.by_tier(),
+            SHEETS["by_year"]: result.years,
+            SHEETS["changes"]: result.changes,
         },
-        meta={
-            "title": f"Coût d'une variante des règles — {result.territory.title}",
-            "rule_set": " / ".join(r.describe_period() for r in rule_sets(result.variant.tree)),
-            "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.reported(),
-        },
+        meta=report_meta(
+            inputs,
+            f"Coût d'une variante des règles — {result.territory.title}",
+            rule_sets(result.variant.tree),
+        ),
     )

@@ -22,9 +22,16 @@ from cpts_analysis.core.formatting import (
     format_number,
     format_percent,
 )
-from cpts_analysis.core.vocabulary import INDICATOR_KINDS, VARIABLE_SOURCES, header, to_french
+from cpts_analysis.core.vocabulary import (
+    INDICATOR_KINDS,
+    SHEETS,
+    VARIABLE_SOURCES,
+    YES_NO,
+    header,
+    to_french,
+)
 from cpts_analysis.report import plots
-from cpts_analysis.report.content import DATA_VINTAGES
+from cpts_analysis.report.about import report_meta
 from cpts_analysis.report.inputs import ReviewInputs
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import amount_cell, formatted, render_text
@@ -46,7 +53,7 @@ def observed_text(row: pd.Series) -> str:
     if not row["observed"]:
         return "non renseigné"
     if row["kind"] == "action":
-        return "oui" if row["value"] == 1 else "non"
+        return YES_NO[row["value"] == 1]
     return value_text(row["value"])
 
 
@@ -370,12 +377,16 @@ def review_sidecars(review: AnnualReview, inputs: ReviewInputs) -> None:
         inputs.output_dir,
         headline=review_headline(review),
         tables={
-            "Missions": review.missions,
-            "Indicateurs": review.indicators,
+            SHEETS["missions"]: review.missions.rename(
+                columns={
+                    "envelope": "variable_envelope",
+                    "rate": "achievement",
+                    "source": "variable_source",
+                }
+            ),
+            SHEETS["indicators"]: indicator_display(review),
         },
-        meta={
-            "title": f"Revue annuelle de la {review.name}, année {review.contract_year}",
-            "data_vintages": DATA_VINTAGES,
-            "parameters": inputs.reported(),
-        },
+        meta=report_meta(
+            inputs, f"Revue annuelle de la {review.name}, année {review.contract_year}"
+        ),
     )

@@ -5,7 +5,9 @@ and users get the tables as a workbook. Imported inside notebook kernels: keep i
 
 ``meta`` keys the runner understands (all optional): ``title`` (report title), ``rule_set``,
 ``data_vintages`` (name → vintage), ``parameter_labels`` (parameter → French label) and
-``parameters``. ``generated_at`` is added here.
+``parameters``; ``rule_set_status``, ``reference_date`` and ``registry`` (name, file,
+provenance) also fill the workbook's « À propos » sheet (:func:`report.about.report_meta`
+builds them). ``generated_at`` is added here.
 """
 
 from __future__ import annotations
@@ -13,20 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cpts_analysis.core.files import atomic_path, write_text_atomic
-from cpts_analysis.core.vocabulary import to_french
+from cpts_analysis.core.vocabulary import SHEETS, Kind
+from cpts_analysis.report.about import about_rows
+from cpts_analysis.report.workbook import write_workbook
 
 HEADLINE_FILE = "headline.json"
 TABLES_FILE = "tables.xlsx"
-SHEET_NAME_MAX = 31
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def save_sidecars(
@@ -35,11 +36,14 @@ def save_sidecars(
     tables: dict[str, pd.DataFrame],
     meta: dict,
     labels: Mapping[str, str] | None = None,
+    kinds: Mapping[str, Kind] | None = None,
 ) -> None:
     """Write ``tables.xlsx`` then ``headline.json`` into ``output_dir``; no-op when it is ``""``.
 
-    The workbook's headers are French (:func:`~cpts_analysis.core.vocabulary.to_french`;
-    ``labels`` for columns only the caller can name, such as rule set ids).
+    Tables are named by a key of :data:`~cpts_analysis.core.vocabulary.SHEETS` (or a French
+    name). The workbook is French (:func:`~cpts_analysis.report.workbook.write_workbook`; ``labels``
+    and ``kinds`` for columns only the caller can name, such as rule set ids) and opens on an
+    « À propos » sheet made from ``meta``.
 
     ``""`` is the template default, so a notebook opened by hand runs without writing anywhere.
     ``headline.json`` comes last: its presence tells the runner the notebook reached its end.
@@ -48,72 +52,22 @@ def save_sidecars(
     if not output_dir:
         return
     folder = Path(output_dir)
+    produced = dt.datetime.now().replace(microsecond=0)
     if tables:
         with atomic_path(folder / TABLES_FILE) as temporary:
-            write_workbook(temporary, tables, labels)
+            sheets = {SHEETS.get(name, name): table for name, table in tables.items()}
+            write_workbook(temporary, sheets, labels, kinds, about_rows(meta, produced))
     payload = {
         "headline": to_json(headline),
-        "meta": {**to_json(meta), "generated_at": dt.datetime.now().isoformat(timespec="seconds")},
+        "meta": {**to_json(meta), "generated_at": produced.isoformat()},
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
     write_text_atomic(folder / HEADLINE_FILE, text + "\n")
 
 
-def write_workbook(
-    path: Path, tables: dict[str, pd.DataFrame], labels: Mapping[str, str] | None = None
-) -> None:
-    """One sheet per table, French headers, a bold header row, a meaningful index kept as
-    first columns.
-
-    Written column by column with xlsxwriter rather than through ``DataFrame.to_excel``, which
-    formats every cell in Python: a region's tables (~100 000 cells) took 2.5 s with openpyxl,
-    1 s with pandas over xlsxwriter. Missing values are left blank, dates are real dates.
-    """
-    import xlsxwriter  # only the runner writes workbooks; notebooks opened by hand do not
-
-    workbook = xlsxwriter.Workbook(
-        str(path), {"default_date_format": "dd/mm/yyyy", "remove_timezone": True}
-    )
-    bold = workbook.add_format({"bold": True})
-    for name, table in zip(sheet_names(tables), tables.values(), strict=True):
-        frame = table if isinstance(table.index, pd.RangeIndex) else table.reset_index()
-        frame = to_french(frame, labels, strict=False)
-        sheet = workbook.add_worksheet(name)
-        sheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
-        for number, (_, column) in enumerate(frame.items()):
-            values = column.astype(object).where(column.notna(), None)
-            sheet.write_column(1, number, [to_cell(value) for value in values])
-    workbook.close()
-
-
-def to_cell(value: Any) -> Any:
-    """A value xlsxwriter writes as is: Python scalars, datetimes; anything else as text."""
-    if value is None or isinstance(value, bool | int | float | str | dt.date | dt.timedelta):
-        return value
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return str(value)
-
-
 def read_headline(folder: Path) -> dict:
     """``{"headline": {...}, "meta": {...}}`` as written by :func:`save_sidecars`."""
     return json.loads((folder / HEADLINE_FILE).read_text(encoding="utf-8"))
-
-
-def sheet_names(names: Iterable[str]) -> list[str]:
-    """Excel-valid sheet names: ≤ 31 characters, none of ``[]:*?/\\``, unique ignoring case."""
-    result: list[str] = []
-    seen: set[str] = set()
-    for name in names:
-        base = _SHEET_FORBIDDEN.sub("_", str(name)).strip("'")[:SHEET_NAME_MAX] or "tableau"
-        candidate, number = base, 2
-        while candidate.lower() in seen:
-            suffix = f"~{number}"
-            candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
-            number += 1
-        seen.add(candidate.lower())
-        result.append(candidate)
-    return result
 
 
 def to_json(value: Any) -> Any:

@@ -173,7 +173,7 @@ def _run(
         results.append(result)
         reports[job.key] = manifest.record(reports[job.key], result, out_dir)
         manifest.save(out_dir, reports)
-        progress.set_postfix(echecs=sum(not r.ok for r in results), refresh=False)
+        progress.set_postfix({"échecs": sum(not r.ok for r in results)}, refresh=False)
         progress.update()
 
     reason = "lot arrêté avant la fin de ce rapport"

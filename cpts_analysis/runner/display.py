@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from cpts_analysis.core.formatting import format_date, format_number
-from cpts_analysis.core.vocabulary import LEVELS
+from cpts_analysis.core.vocabulary import LEVELS, YES_NO
 
 MAX_DECIMALS = 3
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -20,7 +20,7 @@ def display_value(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return YES_NO[value]
     if isinstance(value, int):
         return format_number(value)
     if isinstance(value, float):

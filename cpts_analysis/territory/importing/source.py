@@ -10,7 +10,7 @@ import pandas as pd
 
 from cpts_analysis.core.errors import CptsError, InputError, Problem
 from cpts_analysis.territory.importing.names import header_key
-from cpts_analysis.territory.registry.reading import cell_text, read_csv_grid
+from cpts_analysis.territory.registry.reading import cell_text, read_csv_grid, uncached_formulas
 
 # Accepted headers, compared after ``header_key`` (case, accents, spaces and ``_`` ignored);
 # for the commune, a code column is preferred to a name column when both are present.
@@ -84,6 +84,7 @@ def read_grid(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list[Pr
     if suffix == ".xlsx":
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
         except Exception as error:  # openpyxl raises many kinds for a broken file
             raise InputError.single(path.name, f"classeur .xlsx illisible ({error})") from None
         try:
@@ -92,12 +93,14 @@ def read_grid(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list[Pr
                 raise CptsError(f"{path.name} : feuille « {sheet} » absente (feuilles : {found})")
             name = sheet or book.sheetnames[0]
             rows = list(book[name].iter_rows(values_only=True))
+            label = f"{path.name}, feuille {name}"
+            warnings = uncached_formulas(formulas[name], rows, label)
         finally:
             book.close()
-        label = f"{path.name}, feuille {name}"
+            formulas.close()
         if not rows:
             raise InputError.single(label, "feuille vide")
-        return pd.DataFrame(rows, dtype=object).map(cell_text), label, [], name
+        return pd.DataFrame(rows, dtype=object).map(cell_text), label, warnings, name
     if sheet is not None:
         raise CptsError(f"--sheet ne s'applique qu'à un classeur .xlsx, pas à {path.name}")
     if suffix not in (".csv", ".txt"):

@@ -18,7 +18,7 @@ from cpts_analysis.aci.missions import catalogue
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.core.errors import Problem
 from cpts_analysis.core.formatting import format_date
-from cpts_analysis.core.vocabulary import CPTS_STATES
+from cpts_analysis.core.vocabulary import CPTS_STATES, YES_NO
 from cpts_analysis.territory.importing.names import header_key, name_key
 from cpts_analysis.territory.importing.source import FlatTable, mission_of_header
 
@@ -47,8 +47,31 @@ STATUS_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "projet",
     ),
 )
-YES = {"oui", "o", "x", "1", "vrai", "true", "demarree", "demarre", "engagee", "engage", "en cours"}
-NO = {"non", "n", "0", "faux", "false", "non demarree", "a venir", "en attente", "na", "n a"}
+YES = {
+    YES_NO[True],
+    "o",
+    "x",
+    "1",
+    "vrai",
+    "true",
+    "demarree",
+    "demarre",
+    "engagee",
+    "engage",
+    "en cours",
+}
+NO = {
+    YES_NO[False],
+    "n",
+    "0",
+    "faux",
+    "false",
+    "non demarree",
+    "a venir",
+    "en attente",
+    "na",
+    "n a",
+}
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (after its 1900 bug)
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _FRENCH = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")

@@ -18,7 +18,7 @@ from cpts_analysis.territory.registry.reading import (
     table_frame,
     table_label,
 )
-from cpts_analysis.territory.registry.tables import ORDER, TABLES, typed
+from cpts_analysis.territory.registry.tables import ORDER, TABLES, coded, typed
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +134,7 @@ def _validate(path: Path, allow_overlap: bool) -> tuple[list[Problem], dict[str,
             problems.append(grid)
         else:
             frames[name], found = table_frame(grid, TABLES[name], label)
+            frames[name] = coded(frames[name])
             problems += found
     if "communes" in frames:
         frames["communes"], found = map_former_codes(

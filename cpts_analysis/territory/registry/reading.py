@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cpts_analysis.core.cells import unquoted
 from cpts_analysis.core.errors import Problem
 from cpts_analysis.territory.registry.tables import LINE, TABLES, TableSpec
 
@@ -76,7 +77,8 @@ def read_csv_grid(file: Path, label: str) -> tuple[pd.DataFrame | Problem, list[
             return Problem(label, f"fichier CSV illisible ({error})"), warnings
         expected, line, seen = ragged.groups()
         return Problem(label, f"{seen} valeurs pour {expected} colonnes", row=int(line)), warnings
-    return grid, warnings
+    # A cell the toolkit neutralised (``'=…``, see core.cells) reads back as it was.
+    return grid.map(lambda v: unquoted(v) if isinstance(v, str) else v), warnings
 
 
 def cell_text(value: Any) -> str:
@@ -95,9 +97,11 @@ def cell_text(value: Any) -> str:
 def read_workbook(
     path: Path, specs: Iterable[TableSpec] | None = None
 ) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:
-    """The sheets of ``specs`` (default: the registry's tables) as text grids."""
+    """The sheets of ``specs`` (default: the registry's tables) as text grids: the values
+    Excel saved, never a formula run here (a formula without a saved value is warned about)."""
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as error:
         return {}, [Problem(path.name, f"classeur .xlsx illisible ({error})")]
     grids: dict[str, pd.DataFrame | Problem] = {}
@@ -118,9 +122,36 @@ def read_workbook(
                 if rows
                 else Problem(label, "feuille vide : la ligne d'en-tête manque", row=1)
             )
+            problems += uncached_formulas(formulas[spec.name], rows, label)
     finally:
         book.close()
+        formulas.close()
     return grids, problems
+
+
+def uncached_formulas(sheet: Any, values: list[tuple[Any, ...]], label: str) -> list[Problem]:
+    """A warning per formula the workbook holds without its result: a formula is never run
+    here (only the value Excel saved with it is read), so such a cell reads as empty. Files
+    written by programs rather than saved by Excel or LibreOffice have none."""
+    header = [str(v).strip() if v is not None else "" for v in (values[0] if values else ())]
+    problems = []
+    for number, row in enumerate(sheet.iter_rows(values_only=True)):
+        for position, text in enumerate(row):
+            cached = values[number][position] if position < len(values[number]) else None
+            if isinstance(text, str) and text.startswith("=") and cached is None:
+                column = header[position] if position < len(header) else ""
+                problems.append(
+                    Problem(
+                        label,
+                        f"formule sans valeur enregistrée ({text[:60]}), lue comme vide : "
+                        "ouvrez le classeur dans Excel ou LibreOffice et enregistrez-le, ou "
+                        "remplacez la formule par sa valeur",
+                        row=number + 1,
+                        field=column or f"n° {position + 1}",
+                        severity="warning",
+                    )
+                )
+    return problems
 
 
 def read_folder(path: Path) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
+
+from cpts_analysis.core.french_input import parse_code, parse_dates, parse_numbers
+from cpts_analysis.core.vocabulary import CPTS_STATES, YES_NO
 
 STATUTS = ("pre-projet", "projet", "signe")
 FONCTIONNEMENT = "fonctionnement"
@@ -128,25 +130,34 @@ INDICATOR_TABLES = ("indicateurs", "catalogue_indicateurs")
 CONTRACT_TABLES = ("indicateurs_contrat", "resultats_indicateurs")
 INDICATOR_KINDS = ("action", "resultat")
 DIRECTIONS = ("hausse", "baisse")
-DONE = {"oui": 1.0, "non": 0.0}  # how an action is answered in ``resultats_indicateurs``
+DONE = {
+    YES_NO[True]: 1.0,
+    YES_NO[False]: 0.0,
+}  # how an action is answered in ``resultats_indicateurs``
 ORDER = {name: index for index, name in enumerate(TABLES)}
 
 
-def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Dates from ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``, with the masks malformed and impossible."""
-    iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
-    french = text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
-    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    dates[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
-    dates[french] = pd.to_datetime(text[french], format="%d/%m/%Y", errors="coerce")
-    return dates, (text != "") & ~iso & ~french, (iso | french) & dates.isna()
+def coded(frame: pd.DataFrame) -> pd.DataFrame:
+    """States, missions, indicator types and directions as codes, whether typed as the code or
+    in French, with or without accents or capitals (``Signé``, ``Accès aux soins``,
+    ``Résultat``); an unknown value stays as typed, for the checks to report."""
+    from cpts_analysis.aci.missions import catalogue
 
-
-def parse_numbers(text: pd.Series) -> pd.Series:
-    """Decimal comma and spaces (``12 500,50``) accepted; anything else non-finite is NaN."""
-    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
-    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return values.where(np.isfinite(values))
+    missions = {FONCTIONNEMENT: FONCTIONNEMENT} | {
+        m.id: m.short_label for m in catalogue().values()
+    }
+    codes = {
+        "statut": CPTS_STATES,
+        "mission": missions,
+        "type": dict(zip(INDICATOR_KINDS, INDICATOR_KINDS, strict=True)),
+        "sens": dict(zip(DIRECTIONS, DIRECTIONS, strict=True)),
+    }
+    out = frame.copy()
+    for column in set(codes) & set(out.columns):
+        out[column] = out[column].map(
+            lambda text, known=codes[column]: parse_code(text, known) or text if text else text
+        )
+    return out
 
 
 def leading_zero_hint(code: str) -> str:

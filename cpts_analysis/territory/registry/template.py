@@ -12,11 +12,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
+from cpts_analysis.core.cells import neutralised_frame
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.registry.tables import TABLES
+from cpts_analysis.territory.registry.template_workbook import write_registry_workbook
 
 
 def check_target(target: Path) -> None:
@@ -29,7 +30,8 @@ def check_target(target: Path) -> None:
 
 
 def write_template(path: str | Path) -> Path:
-    """Write an empty registry (headers only): a CSV folder, or a workbook if ``path`` is .xlsx.
+    """Write an empty registry: a CSV folder (headers only), or a workbook if ``path`` is .xlsx
+    (instructions, drop-down lists, one example row per sheet).
 
     Examples:
         >>> import pathlib, tempfile
@@ -64,17 +66,12 @@ def write_registry(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
     tmp.chmod(0o644 if workbook else 0o755)  # mkstemp/mkdtemp make them private
     try:
         if workbook:
-            book = openpyxl.Workbook()
-            book.remove(book.active)
-            for name, frame in frames.items():
-                sheet = book.create_sheet(name)
-                sheet.append(list(frame.columns))
-                for row in frame.itertuples(index=False):
-                    sheet.append(list(row))
-            book.save(tmp)
+            write_registry_workbook(tmp, frames, blank=not tables)
         else:
             for name, frame in frames.items():
-                frame.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+                neutralised_frame(frame).to_csv(
+                    tmp / f"{name}.csv", index=False, lineterminator="\n"
+                )
         os.replace(tmp, target)
     except OSError as error:
         raise InputError.single(str(target), f"écriture impossible ({error})") from None
