@@ -78,6 +78,31 @@ class Case:
 
 # Each case breaks one thing in a copy of the (valid) illustrative registry.
 REGISTRY_CASES = [
+    # Real registry files: each problem gets its fix (issue 23).
+    Case(
+        "title-line-above-header",
+        lambda r: (r / "cpts.csv").write_text(
+            "Liste des CPTS 2025\n" + (r / "cpts.csv").read_text("utf-8"), "utf-8"
+        ),
+        r"cpts\.csv, ligne 2 : 5 valeurs pour 1 colonnes : une ligne de titre au-dessus des "
+        r"en-têtes \?",
+    ),
+    Case(
+        "department-lost-zero",
+        _edit_csv("cpts.csv", "CPTS du Bassin Burgien,01,", "CPTS du Bassin Burgien,1,"),
+        r"cpts\.csv, ligne 2, colonne departement : .*zéro initial perdu \? « 01 »",
+    ),
+    Case(
+        "excel-serial-date",
+        _edit_csv("cpts.csv", "01,2023-02-27,signe", "01,44984,signe"),
+        r"cpts\.csv, ligne 2, colonne date_signature : date mal formée : « 44984 » .*numéro de "
+        r"série d'une date Excel \? 27/02/2023",
+    ),
+    Case(
+        "date-with-an-hour",
+        _edit_csv("cpts.csv", "01,2023-02-27,signe", "01,2023-02-27 14:30,signe"),
+        r"cpts\.csv, ligne 2, colonne date_signature : .*l'heure n'est pas admise",
+    ),
     # Bounds at the door: what later stages cannot handle (issue 23).
     Case(
         "id-too-long",
@@ -353,6 +378,36 @@ def test_bad_registry_xlsx(capsys, registry, tmp_path, case):
     assert code == EXIT_DATA
     sheet = case.message.split(r"\.csv")[0]
     assert f"registre.xlsx, feuille {sheet}" in err, err
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda text: text.encode("utf-16"),  # Excel's « Texte Unicode »
+        lambda text: text.replace(",", "\t").encode("utf-8"),  # tab-separated
+        lambda text: text.replace(",2023-02-27,", ",2023-02-27 00:00:00,").encode("utf-8"),
+    ],
+    ids=["utf-16", "tab-separated", "date-at-midnight"],
+)
+def test_real_file_variants_are_read(capsys, registry, rewrite):
+    path = registry / "cpts.csv"
+    path.write_bytes(rewrite(path.read_text("utf-8")))
+    code, out, _ = _run(capsys, "validate", str(registry))
+    assert code == 0 and "0 erreur(s), 0 avertissement(s)" in out
+
+
+def test_sheet_names_differing_by_case_are_read(capsys, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "registre.xlsx"
+    _to_workbook(EXAMPLE_REGISTRY, book)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["cpts"]
+    sheet.title = "provisoire"
+    sheet.title = "CPTS"
+    workbook.save(book)
+    code, out, _ = _run(capsys, "validate", str(book))
+    assert code == 0 and "0 erreur(s)" in out
 
 
 def test_huge_registry_fails_cleanly(capsys, tmp_path):

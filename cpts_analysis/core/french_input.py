@@ -23,8 +23,13 @@ FRENCH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 _SPACES = r"[\s\u00a0\u202f]"
 
 
+_MIDNIGHT = r"[ T]00:00(?::00(?:\.0+)?)?$"
+
+
 def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Dates from ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``, with the masks malformed and impossible."""
+    """Dates from ``AAAA-MM-JJ`` or ``JJ/MM/AAAA`` (a midnight time, as Excel exports a date,
+    is dropped), with the masks malformed and impossible."""
+    text = text.str.replace(_MIDNIGHT, "", regex=True)
     iso = text.str.fullmatch(ISO_DATE)
     french = text.str.fullmatch(FRENCH_DATE)
     dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")

@@ -38,7 +38,14 @@ class CptsChecks(CheckContext):
                 cpts[(dep != "") & ~dep.isin(self.departements)],
                 "departement",
                 "département inconnu",
-                lambda r: f"« {r.departement} » (code attendu sur 2 ou 3 caractères : 01, 2A, 974)",
+                lambda r: (
+                    f"« {r.departement} » (code attendu sur 2 ou 3 caractères : 01, 2A, 974)"
+                    + (
+                        f" ; zéro initial perdu ? « 0{r.departement} »"
+                        if r.departement.isdigit() and len(r.departement) == 1
+                        else ""
+                    )
+                ),
             )
         if self.has("cpts", "statut"):
             statut = cpts["statut"]

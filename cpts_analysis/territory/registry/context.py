@@ -7,8 +7,10 @@ that a 10 000-row mistake stays readable.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +19,7 @@ import pandas as pd
 from cpts_analysis.aci.missions import catalogue
 from cpts_analysis.aci.rules import all_amounts, rule_set_ids_at, rule_sets
 from cpts_analysis.core.errors import Problem
+from cpts_analysis.core.formatting import format_date
 from cpts_analysis.territory.communes import load_departements
 from cpts_analysis.territory.registry.tables import (
     FONCTIONNEMENT,
@@ -25,6 +28,19 @@ from cpts_analysis.territory.registry.tables import (
     ORDER,
     parse_dates,
 )
+
+
+def date_hint(text: str) -> str:
+    """How a malformed date of a real file usually came to be, and its fix."""
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text):  # Excel's serial number of the day
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
+        return (
+            f" ; numéro de série d'une date Excel ? {format_date(day)} : donnez à la colonne "
+            "le format Date d'Excel ou écrivez JJ/MM/AAAA"
+        )
+    if re.search(r"\d[ T]\d{1,2}:\d{2}", text):
+        return " ; l'heure n'est pas admise : gardez la date seule"
+    return ""
 
 
 class CheckContext:
@@ -110,7 +126,10 @@ class CheckContext:
             frame[malformed],
             column,
             "date mal formée",
-            lambda r: f"« {getattr(r, column)} » (formats admis : AAAA-MM-JJ ou JJ/MM/AAAA)",
+            lambda r: (
+                f"« {getattr(r, column)} » (formats admis : AAAA-MM-JJ ou JJ/MM/AAAA)"
+                + date_hint(getattr(r, column))
+            ),
         )
         self.report(
             table,

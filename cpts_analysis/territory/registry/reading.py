@@ -6,6 +6,7 @@ numbered as a spreadsheet shows them (header = row 1).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import math
@@ -27,8 +28,11 @@ _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def decode_text(data: bytes) -> tuple[str, bool]:
-    """UTF-8 (BOM dropped), else Windows-1252 — what French Excel writes for plain "CSV" —
-    flagged so the caller can warn; ``UnicodeDecodeError`` when it is neither."""
+    """UTF-8 (BOM dropped), UTF-16 with its BOM (Excel's « Texte Unicode »), else
+    Windows-1252 — what French Excel writes for plain "CSV" — flagged so the caller can warn;
+    ``UnicodeDecodeError`` when it is neither."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), False
     try:
         return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -63,7 +67,7 @@ def read_csv_grid(file: Path, label: str) -> tuple[pd.DataFrame | Problem, list[
     try:
         grid = pd.read_csv(
             io.StringIO(text),
-            sep=";" if header.count(";") > header.count(",") else ",",
+            sep=max((",", ";", "\t"), key=header.count),  # Excel: « CSV », « CSV ; », « Texte »
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -76,7 +80,14 @@ def read_csv_grid(file: Path, label: str) -> tuple[pd.DataFrame | Problem, list[
         if ragged is None:
             return Problem(label, f"fichier CSV illisible ({error})"), warnings
         expected, line, seen = ragged.groups()
-        return Problem(label, f"{seen} valeurs pour {expected} colonnes", row=int(line)), warnings
+        hint = (
+            " : une ligne de titre au-dessus des en-têtes ? la ligne 1 doit porter les noms "
+            "des colonnes (supprimez les lignes au-dessus)"
+            if int(expected) == 1
+            else ""
+        )
+        message = f"{seen} valeurs pour {expected} colonnes{hint}"
+        return Problem(label, message, row=int(line)), warnings
     # A cell the toolkit neutralised (``'=…``, see core.cells) reads back as it was.
     return grid.map(lambda v: unquoted(v) if isinstance(v, str) else v), warnings
 
@@ -109,20 +120,27 @@ def read_workbook(
     try:
         for spec in TABLES.values() if specs is None else specs:
             label = table_label(path, spec.name, workbook=True)
-            if spec.name not in book.sheetnames:
+            same = [name for name in book.sheetnames if name.strip().casefold() == spec.name]
+            sheet = spec.name if spec.name in book.sheetnames else (same[0] if same else None)
+            if len(same) > 1:
+                problems.append(
+                    Problem(label, f"plusieurs feuilles pour une table : {', '.join(same)}")
+                )
+                continue
+            if sheet is None:
                 if spec.required:
                     found = ", ".join(book.sheetnames)
                     problems.append(
                         Problem(label, f"feuille absente (feuilles du classeur : {found})")
                     )
                 continue
-            rows = list(book[spec.name].iter_rows(values_only=True))
+            rows = list(book[sheet].iter_rows(values_only=True))
             grids[spec.name] = (
                 pd.DataFrame(rows, dtype=object).map(cell_text)
                 if rows
                 else Problem(label, "feuille vide : la ligne d'en-tête manque", row=1)
             )
-            problems += uncached_formulas(formulas[spec.name], rows, label)
+            problems += uncached_formulas(formulas[sheet], rows, label)
     finally:
         book.close()
         formulas.close()
