@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cpts_analysis.aci.missions import group_label
+from cpts_analysis.analysis.readable import rule_set_labels
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.core.vocabulary import (
     ABOUT,
@@ -19,7 +20,6 @@ from cpts_analysis.core.vocabulary import (
     YES_NO,
 )
 from cpts_analysis.report.about import DATA_VINTAGES, about_rows, package_version, registry_meta
-from cpts_analysis.report.readable import rule_set_labels
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.workbook import NUMBER_FORMATS, sheet_names, write_workbook
 from cpts_analysis.territory.registry import load_registry

@@ -17,6 +17,7 @@ from cpts_analysis.aci.funding import round_cents
 from cpts_analysis.aci.missions import mission_order
 from cpts_analysis.analysis.comparison import registry_funding
 from cpts_analysis.analysis.contract_indicators import registry_indicator_levels
+from cpts_analysis.analysis.display import FrenchTable, french_html
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.vocabulary import YES_NO
 from cpts_analysis.territory.registry import Registry
@@ -24,7 +25,7 @@ from cpts_analysis.territory.territories import cpts_summary
 
 
 @dataclass(frozen=True)
-class AnnualReview:
+class AnnualReview(FrenchTable):
     """One contract year of one CPTS.
 
     ``missions``: one row per mission with a variable part that year — ``envelope`` (the
@@ -82,6 +83,26 @@ class AnnualReview:
             "total_max": self.total_max,
             "solde_a_verser": self.balance,
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per mission: variable envelope, earned amount, rate and its source."""
+        return self.missions
+
+    def readable_missions(self) -> pd.DataFrame:
+        """The missions under the column names the vocabulary labels (workbook, display)."""
+        return self.missions.rename(
+            columns={
+                "envelope": "variable_envelope",
+                "rate": "achievement",
+                "source": "variable_source",
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        return french_html(self.readable_missions(), self.display_title())
+
+    def display_title(self) -> str:
+        return f"{self.name}, année de contrat {self.contract_year} : part variable"
 
 
 def _indicator_payload(row: dict[str, Any]) -> dict[str, Any]:

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cpts_analysis.aci.funding import round_cents
-from cpts_analysis.aci.missions import mission_order
+from cpts_analysis.aci.missions import group_label, mission_order
 from cpts_analysis.analysis.comparison import registry_funding
+from cpts_analysis.analysis.display import FrenchTable, french_html
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.types import DateLike
+from cpts_analysis.core.vocabulary import Kind, header
 from cpts_analysis.territory.registry import Registry
 from cpts_analysis.territory.resolution import Territory, cpts_in, resolve_territory
 from cpts_analysis.territory.territories import cpts_summary
@@ -33,7 +35,7 @@ YEAR_COLUMNS = ("year", "amount", "past", "projected", "renewal")
 
 
 @dataclass(frozen=True)
-class Budget:
+class Budget(FrenchTable):
     territory: Territory
     date: pd.Timestamp
     lines: pd.DataFrame  # BUDGET_COLUMNS: one row per year, mission, component and flag
@@ -44,6 +46,25 @@ class Budget:
     def payload(self, territory: str) -> dict:
         """The ``budget --format json`` contract (keys are public)."""
         return budget_payload(territory, self.lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The budget lines: year, mission, component, amount and flags."""
+        return self.lines
+
+    def display_title(self) -> str:
+        return f"{self.territory.title} : versements ACI par année civile"
+
+    def _repr_html_(self) -> str:  # one row per year reads better than the lines
+        table = self.by_mission()
+        missions = [c for c in table.columns if c not in YEAR_COLUMNS]
+        amounts = [*missions, "amount", "past", "renewal"]
+        return french_html(
+            table.drop(columns="projected"),
+            self.display_title(),
+            labels={m: group_label(m) for m in missions}
+            | {"past": header("past"), "renewal": header("renewal_amount")},
+            kinds=dict.fromkeys(amounts, Kind.AMOUNT),
+        )
 
 
 def yearly_budget(

@@ -18,6 +18,7 @@ from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.rules import RuleSet, rules_at
 from cpts_analysis.aci.schedule import SCHEDULE_COLUMNS, payment_schedule
 from cpts_analysis.analysis.contract_indicators import registry_indicator_levels
+from cpts_analysis.analysis.display import FrenchTable
 from cpts_analysis.core.formatting import sort_key
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.deployment import deployment_status
@@ -115,7 +116,7 @@ def _empty(columns: list[str], *dates: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(FrenchTable):
     territory: Territory
     date: pd.Timestamp
     rule_set: RuleSet
@@ -160,6 +161,13 @@ class Comparison:
             ),
             "montants_non_confirmes": len(self.uncertain),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The CPTS of the territory, one row each (English columns, raw numbers)."""
+        return self.cpts
+
+    def display_title(self) -> str:
+        return f"{self.territory.title} : CPTS au {self.date:%d/%m/%Y}"
 
 
 NEIGHBOUR_COLUMNS = ["cpts_id", "nom", "departement", "communes", "noms"]

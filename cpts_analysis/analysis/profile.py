@@ -17,6 +17,7 @@ import pandas as pd
 from cpts_analysis.aci.missions import deadlines
 from cpts_analysis.aci.rules import rules_at
 from cpts_analysis.analysis.comparison import registry_funding
+from cpts_analysis.analysis.display import FrenchTable
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.registry import Registry
 from cpts_analysis.territory.resolution import registry_cpts
@@ -24,7 +25,7 @@ from cpts_analysis.territory.territories import cpts_summary, epci_composition, 
 
 
 @dataclass(frozen=True)
-class Profile:
+class Profile(FrenchTable):
     cpts: pd.Series  # the registry row plus population, tier and distances
     indicative: bool  # True when the contract is simulated (CPTS not signed)
     communes: pd.DataFrame
@@ -47,6 +48,13 @@ class Profile:
             "versements": len(self.schedule),
             "montants_locaux": len(self.overrides),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The contract years: dates, rule set, tier, total (English columns, raw numbers)."""
+        return self.years
+
+    def display_title(self) -> str:
+        return f"{self.cpts['nom']} : années de contrat"
 
 
 def cpts_profile(registry: Registry, cpts_id: str, date: DateLike) -> Profile:

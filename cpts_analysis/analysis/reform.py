@@ -22,6 +22,7 @@ from cpts_analysis.aci.funding import round_cents
 from cpts_analysis.aci.parameter_files import ParameterTree
 from cpts_analysis.aci.variants import Variant
 from cpts_analysis.analysis.comparison import FundingInputs, funding_inputs
+from cpts_analysis.analysis.display import FrenchTable
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.territory.registry import Registry
 from cpts_analysis.territory.resolution import Territory, cpts_in, resolve_territory
@@ -31,7 +32,7 @@ YEAR_KEYS = ["cpts_id", "contract_year", "year_start", "year_end"]
 
 
 @dataclass(frozen=True)
-class Reform:
+class Reform(FrenchTable):
     territory: Territory
     date: pd.Timestamp
     variant: Variant
@@ -103,6 +104,13 @@ class Reform:
         )
         table["delta_par_habitant"] = table["delta"] / table["population"].replace(0, np.nan)
         return table.reset_index()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per CPTS: funding under the rules in force and under the variant."""
+        return self.cpts
+
+    def display_title(self) -> str:
+        return f"{self.territory.title} : règles en vigueur et variante"
 
 
 def compare_variant(

@@ -108,8 +108,8 @@ def emit(
 def print_csv(table: pd.DataFrame, variant: str) -> None:
     """``table`` as CSV on standard output, for French Excel (``excel``) or for programs
     (``tidy``); text that a spreadsheet would run as a formula starts with ``'`` in both."""
+    from cpts_analysis.analysis.readable import readable_frame
     from cpts_analysis.core.cells import neutralised_frame
-    from cpts_analysis.report.readable import readable_frame
 
     if variant == "tidy":
         sys.stdout.write(neutralised_frame(table).to_csv(index=False, lineterminator="\n"))

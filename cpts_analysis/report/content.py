@@ -16,6 +16,7 @@ from IPython.display import HTML
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets
 from cpts_analysis.analysis.comparison import Comparison
+from cpts_analysis.analysis.readable import rule_set_labels
 from cpts_analysis.analysis.scenarios import merger_gain, split_gain
 from cpts_analysis.core.cache import cached, digest, frame_digest
 from cpts_analysis.core.formatting import MISSING, format_date, format_percent
@@ -29,7 +30,6 @@ from cpts_analysis.core.vocabulary import (
 )
 from cpts_analysis.report.about import DATA_VINTAGES, report_meta
 from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
-from cpts_analysis.report.readable import rule_set_labels
 from cpts_analysis.report.shared_communes import format_share
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import (

@@ -12,6 +12,7 @@ from IPython.display import HTML
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.aci.rules import rule_sets, rules_at
 from cpts_analysis.analysis.profile import Profile
+from cpts_analysis.analysis.readable import rule_set_labels
 from cpts_analysis.core.formatting import format_date, format_number, format_percent
 from cpts_analysis.core.vocabulary import (
     CPTS_STATES,
@@ -25,7 +26,6 @@ from cpts_analysis.core.vocabulary import (
 from cpts_analysis.report.about import report_meta
 from cpts_analysis.report.content import indicator_rows
 from cpts_analysis.report.inputs import NotebookInputs
-from cpts_analysis.report.readable import rule_set_labels
 from cpts_analysis.report.sidecars import save_sidecars
 from cpts_analysis.report.tables import (
     amount_cell,

@@ -377,13 +377,7 @@ def review_sidecars(review: AnnualReview, inputs: ReviewInputs) -> None:
         inputs.output_dir,
         headline=review_headline(review),
         tables={
-            SHEETS["missions"]: review.missions.rename(
-                columns={
-                    "envelope": "variable_envelope",
-                    "rate": "achievement",
-                    "source": "variable_source",
-                }
-            ),
+            SHEETS["missions"]: review.readable_missions(),
             SHEETS["indicators"]: indicator_display(review),
         },
         meta=report_meta(

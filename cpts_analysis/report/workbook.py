@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cpts_analysis.analysis.readable import readable_frame
 from cpts_analysis.core.cells import formula_like
 from cpts_analysis.core.formatting import format_number
 from cpts_analysis.core.vocabulary import ABOUT, SHEETS, YES_NO, Kind
-from cpts_analysis.report.readable import readable_frame
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
