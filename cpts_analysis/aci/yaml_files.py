@@ -1,0 +1,70 @@
+"""Reading a YAML parameter file: its encoding, unique keys, and French errors with the row.
+
+Parameter folders and rule variants are written by hand, often on Windows: a file saved in
+Windows-1252 or UTF-16 is read, and every problem is one French line naming the row, never
+PyYAML's English text or a traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.messages import yaml_message
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that refuses duplicate keys instead of keeping the last one silently."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # ? [a, b] : a list or mapping as key
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "clé complexe (liste ou dictionnaire) non admise",
+                    key_node.start_mark,
+                )
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"clé {key!r} en double (déjà ligne {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, label: str) -> Any:
+    try:
+        text = decoded(path.read_bytes())
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except FileNotFoundError:
+        raise InputError.single(label, "fichier de paramètres introuvable") from None
+    except RecursionError:
+        raise InputError.single(label, "YAML invalide : imbrication trop profonde") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None)
+        ours = isinstance(exc, yaml.constructor.ConstructorError) and problem
+        message = problem if ours else yaml_message(problem)
+        raise InputError.single(label, f"YAML invalide : {message}", row=row) from None
+
+
+def decoded(data: bytes) -> str:
+    """A parameter file's text: UTF-8 (with or without BOM), UTF-16 with its BOM, or, as the
+    registry's CSV files, Windows-1252 (what a French Windows editor saves)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
