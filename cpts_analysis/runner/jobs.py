@@ -92,13 +92,16 @@ def check_context(inputs: NotebookInputs, subject: bool = True) -> None:
     from cpts_analysis.aci.variants import load_variant
     from cpts_analysis.territory.registry.indicator_file import with_indicator_file
 
+    try:
+        rules_at(inputs.date)  # first: needs no registry
+    except InputError as exc:
+        raise ReportInputError(str(exc)) from None
     registry = loaded_registry(inputs.registry_path)  # bad data: InputError, as it is
     if indicators := getattr(inputs, "indicateurs", ""):
         with_indicator_file(registry, Path(indicators))
     if variant := getattr(inputs, "variante", ""):
         load_variant(Path(variant))
     try:
-        rules_at(inputs.date)
         if subject:
             inputs.check_registry(registry)
     except InputError as exc:

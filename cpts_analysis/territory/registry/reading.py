@@ -16,9 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cpts_analysis.core.cells import unquoted
 from cpts_analysis.core.errors import Problem
@@ -110,6 +108,9 @@ def read_workbook(
 ) -> tuple[dict[str, pd.DataFrame | Problem], list[Problem]]:
     """The sheets of ``specs`` (default: the registry's tables) as text grids: the values
     Excel saved, never a formula run here (a formula without a saved value is warned about)."""
+    import openpyxl  # 0.15 s: only registries kept as workbooks pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
