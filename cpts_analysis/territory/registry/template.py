@@ -17,7 +17,6 @@ import pandas as pd
 from cpts_analysis.core.cells import neutralised_frame
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.territory.registry.tables import TABLES
-from cpts_analysis.territory.registry.template_workbook import write_registry_workbook
 
 
 def check_target(target: Path) -> None:
@@ -66,6 +65,10 @@ def write_registry(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
     tmp.chmod(0o644 if workbook else 0o755)  # mkstemp/mkdtemp make them private
     try:
         if workbook:
+            from cpts_analysis.territory.registry.template_workbook import (  # openpyxl: 0.2 s
+                write_registry_workbook,
+            )
+
             write_registry_workbook(tmp, frames, blank=not tables)
         else:
             for name, frame in frames.items():
