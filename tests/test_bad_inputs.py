@@ -535,6 +535,9 @@ def test_unknown_notebook_parameter_refused(tmp_path):
 # --- CLI arguments ------------------------------------------------------------------------------
 
 ARGUMENT_CASES = [
+    (["schedule", "--population", "5", "--signed", "9999-12-31"], "hors des années 1900 à 2199"),
+    (["schedule", "--population", "5", "--signed", "2099-01-01"], "au plus 5 ans après"),
+    (["funding", "--population", "5", "--date", "31/12/9999"], "hors des années 1900 à 2199"),
     (["tier", "-5"], "population"),
     (["tier", "12.5"], "population"),
     (["funding", "--population", "5", "--achievement", "1.5"], "--achievement"),

@@ -16,6 +16,7 @@ from cpts_analysis.cli.arguments import (
     mission_start,
     population,
     rate,
+    signing_date,
 )
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.formatting import format_date
@@ -105,7 +106,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     schedule = commands.add_parser("schedule", parents=[options], help="échéancier des versements")
     schedule.add_argument(
         "--signed",
-        type=iso_date,
+        type=signing_date,
         required=True,
         metavar="AAAA-MM-JJ",
         help="date de signature du contrat, ex. 2021-03-15",

@@ -13,7 +13,13 @@ from typing import Any
 import pandas as pd
 
 from cpts_analysis.core.errors import Problem
-from cpts_analysis.core.french_input import parse_code, parse_count, parse_date, parse_rate
+from cpts_analysis.core.french_input import (
+    parse_code,
+    parse_count,
+    parse_date,
+    parse_rate,
+    parse_signing_date,
+)
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -57,6 +63,7 @@ def _french(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
 iso_date = _french(parse_date)
 """A date option: JJ/MM/AAAA or AAAA-MM-JJ (the name stays for the callers)."""
+signing_date = _french(parse_signing_date)
 rate = _french(parse_rate)
 population = _french(parse_count)
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from cpts_analysis.core.bounds import FUTURE_YEARS
+
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 FRENCH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 _SPACES = r"[\s\u00a0\u202f]"
@@ -49,6 +51,10 @@ def parse_numbers(text: pd.Series, percent: bool = False) -> pd.Series:
     return values.where(np.isfinite(values))
 
 
+YEARS = (1900, 2199)
+"""Dates a reader may type anywhere: beyond, a typing error (and pandas' range ends in 2262)."""
+
+
 def parse_date(text: str) -> dt.date:
     """One date, ``JJ/MM/AAAA`` or ``AAAA-MM-JJ``; ``ValueError`` with a French message."""
     value = text.strip()
@@ -58,7 +64,20 @@ def parse_date(text: str) -> dt.date:
     if malformed.iloc[0] or impossible.iloc[0]:
         what = "impossible" if impossible.iloc[0] else "invalide"
         raise ValueError(f"date {what} « {text} » (JJ/MM/AAAA ou AAAA-MM-JJ attendu)")
-    return dates.iloc[0].date()
+    day = dates.iloc[0].date()
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise ValueError(f"date « {text} » hors des années {YEARS[0]} à {YEARS[1]}")
+    return day
+
+
+def parse_signing_date(text: str) -> dt.date:
+    """A contract's signing date: at most ``FUTURE_YEARS`` after today (a planned contract)."""
+    day = parse_date(text)
+    if day > dt.date.today().replace(year=dt.date.today().year + FUTURE_YEARS):
+        raise ValueError(
+            f"date de signature « {text} » : au plus {FUTURE_YEARS} ans après aujourd'hui"
+        )
+    return day
 
 
 def parse_number(text: str, percent: bool = False) -> float:
