@@ -19,6 +19,7 @@ from conftest import edit
 from cpts_analysis.cli import main
 from cpts_analysis.core import cache
 from cpts_analysis.core.paths import DATA_DIR
+from cpts_analysis.core.vocabulary import SHEETS
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.registry.loading import _load_validated
 from cpts_analysis.territory.territories import cpts_contours
@@ -212,7 +213,7 @@ def test_report_is_the_same_with_and_without_cache(tmp_path):
         out = tmp_path / f"out{number}"
         subprocess.run([*command, *flags, "--out", str(out)], env=environment, check=True)
         assert (cache_entries(folder) > 0) != bool(flags)
-        reports.append(report_content(out / "comparaison_territoriale" / "42"))
+        reports.append(report_content(out / "comparaison_territoriale" / "departement-42-loire"))
     assert reports[0] == reports[1] == reports[2]
 
 
@@ -220,6 +221,7 @@ def report_content(folder: Path) -> tuple:
     """Headline figures, workbook sheets and cell outputs of a report (no times, no paths)."""
     headline = json.loads((folder / "headline.json").read_text("utf-8"))["headline"]
     sheets = pd.read_excel(folder / "tables.xlsx", sheet_name=None)
+    sheets.pop(SHEETS["about"])  # says when the workbook was produced
     notebook = nbformat.read(folder / "report.ipynb", as_version=4)
     outputs = [
         [output.get("data", output.get("text")) for output in cell.outputs]

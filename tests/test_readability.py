@@ -305,9 +305,10 @@ def test_batch_pdf_is_published_and_reused(report, region71):
     """A rerun of the same PDF report is skipped (its PDF is there); the manifest lists it."""
     manifest = json.loads((report.folder.parents[1] / "manifest.json").read_text("utf-8"))
     (record,) = manifest["reports"].values()
-    assert record["outputs"]["pdf"].endswith("report.pdf")
+    pdf = record["published"]["outputs"]["pdf"]
+    assert pdf.endswith("report.pdf")
     index = (report.folder.parents[1] / "index.html").read_text("utf-8")
-    assert f'<a href="{record["outputs"]["pdf"]}">PDF</a>' in index
+    assert f'<a href="{pdf}">PDF</a>' in index
     job = report_job(
         "comparaison_territoriale",
         report_inputs(
