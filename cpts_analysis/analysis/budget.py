@@ -54,17 +54,20 @@ class Budget(FrenchTable):
     def display_title(self) -> str:
         return f"{self.territory.title} : versements ACI par année civile"
 
-    def _repr_html_(self) -> str:  # one row per year reads better than the lines
+    def display_table(self) -> tuple[pd.DataFrame, dict[str, str], dict[str, Kind]]:
+        """One row per year as a reader reads it: the table, its mission labels, its kinds."""
         table = self.by_mission()
         missions = [c for c in table.columns if c not in YEAR_COLUMNS]
+        labels = {m: group_label(m) for m in missions} | {
+            "past": header("past"),
+            "renewal": header("renewal_amount"),
+        }
         amounts = [*missions, "amount", "past", "renewal"]
-        return french_html(
-            table.drop(columns="projected"),
-            self.display_title(),
-            labels={m: group_label(m) for m in missions}
-            | {"past": header("past"), "renewal": header("renewal_amount")},
-            kinds=dict.fromkeys(amounts, Kind.AMOUNT),
-        )
+        return table.drop(columns="projected"), labels, dict.fromkeys(amounts, Kind.AMOUNT)
+
+    def _repr_html_(self) -> str:  # one row per year reads better than the lines
+        table, labels, kinds = self.display_table()
+        return french_html(table, self.display_title(), labels, kinds)
 
 
 def yearly_budget(

@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, emit, iso_date
+from cpts_analysis.cli.workbook_export import add_xlsx_option, write_xlsx
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date
+from cpts_analysis.core.vocabulary import SHEETS
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -53,6 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="format de sortie (json : clés stables ; csv : par mission et composante)",
     )
     add_csv_option(budget)
+    add_xlsx_option(budget)
     budget.set_defaults(handler=cmd_budget, exit_on_error=EXIT_DATA)
 
 
@@ -87,5 +90,8 @@ def cmd_budget(args: argparse.Namespace) -> int:
         formats = {header(column, labels): euro_cell for column in amount_columns(shown)}
         return head + "\n\n" + render_text(to_french(shown, labels), formats)
 
+    table, labels, kinds = budget.display_table()
+    title = f"Versements ACI par année civile — {budget.territory.title}"
+    write_xlsx(args.xlsx, title, registry, budget.date, {SHEETS["budget"]: table}, labels, kinds)
     emit(lines, budget.payload(args.territory), args.format, text, args.csv)
     return 0

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, iso_date, print_csv
+from cpts_analysis.cli.workbook_export import add_xlsx_option, write_xlsx
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
-from cpts_analysis.core.vocabulary import header, to_french
+from cpts_analysis.core.vocabulary import SHEETS, header, to_french
 from cpts_analysis.report.tables import euro_cell, render_text
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="format de sortie (json : clés stables)",
     )
     add_csv_option(reform)
+    add_xlsx_option(reform)
     reform.add_argument(
         "--years",
         action="store_true",
@@ -110,6 +112,14 @@ def cmd_reform(args: argparse.Namespace) -> int:
             }
             for row in years.itertuples()
         ]
+    tables = {
+        header("cpts"): result.cpts,
+        SHEETS["by_tier"]: result.by_tier(),
+        SHEETS["by_year"]: years,
+        SHEETS["changes"]: result.changes,
+    }
+    title = f"Coût d'une variante des règles — {result.territory.title}"
+    write_xlsx(args.xlsx, title, registry, result.date, tables)
     if args.format == "json":
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.format == "csv":

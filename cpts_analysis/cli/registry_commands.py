@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 
 import pandas as pd
 
 from cpts_analysis.cli.arguments import EXIT_DATA, iso_date, print_problems
+from cpts_analysis.cli.workbook_export import add_xlsx_option, write_xlsx
 from cpts_analysis.core.formatting import format_number, format_percent
-from cpts_analysis.core.vocabulary import header, to_french
+from cpts_analysis.core.vocabulary import SHEETS, header, to_french
 from cpts_analysis.report.tables import render_text
 
 REGISTRY_HELP = "registre des CPTS : dossier de CSV ou classeur .xlsx, ex. data/exemple_ara"
@@ -46,6 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="table",
         help="format de sortie : table (lisible) ou json (clés stables)",
     )
+    add_xlsx_option(territories)
     territories.set_defaults(handler=cmd_territories, exit_on_error=EXIT_DATA)
 
 
@@ -75,6 +78,9 @@ def cmd_territories(args: argparse.Namespace) -> int:
     print_problems(registry.warnings)
     summary = cpts_summary(registry.cpts, registry.communes, args.date)
     cover = coverage(registry.communes)
+    day = args.date or dt.date.today()
+    tables = {header("cpts"): summary, SHEETS["coverage"]: cover}
+    write_xlsx(args.xlsx, f"Territoires du registre {registry.source.name}", registry, day, tables)
     payload = {
         "cpts": [
             {
