@@ -25,6 +25,7 @@ from matplotlib.collections import QuadMesh
 from matplotlib.text import Annotation
 from pypdf import PdfReader
 from region_registry import build_region_registry
+from visible_text import CODE_FORMS
 
 from cpts_analysis.aci.missions import mission_order
 from cpts_analysis.analysis.comparison import compare_territory
@@ -301,6 +302,14 @@ def _struct_elements(node, kind: str) -> list:
 
 
 @pytest.mark.slow
+def test_pdf_text_holds_no_code(report):
+    """The PDF's text layer, cover included, reads like the page: no code such as
+    ``region:84``, ``avenant_2`` or ``signe``."""
+    text = " ".join(page.extract_text() for page in PdfReader(report.outputs["pdf"]).pages)
+    assert "Rhône-Alpes (84)" in text
+    assert sorted({m.group(0) for m in CODE_FORMS.finditer(text)}) == []
+
+
 def test_batch_pdf_is_published_and_reused(report, region71):
     """A rerun of the same PDF report is skipped (its PDF is there); the manifest lists it."""
     manifest = json.loads((report.folder.parents[1] / "manifest.json").read_text("utf-8"))

@@ -8,7 +8,6 @@ when ``CI=true``: there it fails instead, since `.ci/run` installs Chromium firs
 
 from __future__ import annotations
 
-import html as html_module
 import json
 import re
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from visible_text import CODE_FORMS, visible_text
 
 from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.analysis.comparison import compare_territory
@@ -148,20 +148,6 @@ def test_html_is_french_self_contained_and_escaped(reports):
     assert "Montants non confirmés" in html and "Carte des territoires des CPTS" in html
     assert "<script src" not in html and "cdnjs" not in html
     assert "injected-parameters" not in html and "volet_snp_supplementaire" not in html
-
-
-# Codes that must never reach what people read (issue 20): territory codes with their level,
-# registry states, rule set ids, mission ids, statuses and booleans of the machine formats.
-CODE_FORMS = re.compile(
-    r"\b(?:region|departement):\d|\bsigne\b|\bpre-projet\b|avenant_2|aci_2019|acces_soins|"
-    r"crise_sanitaire|\b(?:un)?confirmed\b|\bTrue\b|\bFalse\b|\bNaN\b|\bnan\b|\bNone\b"
-)
-
-
-def visible_text(html: str) -> str:
-    """What a reader sees of a page: no markup, style, script or image data."""
-    text = re.sub(r"<(style|script)\b.*?</\1>|<img[^>]*>", " ", html, flags=re.S)
-    return html_module.unescape(re.sub(r"<[^>]+>", " ", text))
 
 
 def test_no_code_in_what_people_read(reports):
