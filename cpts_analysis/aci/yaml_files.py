@@ -7,13 +7,13 @@ PyYAML's English text or a traceback.
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from cpts_analysis.core.errors import InputError
+from cpts_analysis.core.files import decode_text
 from cpts_analysis.core.messages import yaml_message
 
 
@@ -44,10 +44,14 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
 
 def read_yaml(path: Path, label: str) -> Any:
     try:
-        text = decoded(path.read_bytes())
+        text = decode_text(path.read_bytes())[0]
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise InputError.single(label, "fichier de paramètres introuvable") from None
+    except UnicodeDecodeError:
+        raise InputError.single(
+            label, "encodage non reconnu : enregistrez le fichier en UTF-8"
+        ) from None
     except RecursionError:
         raise InputError.single(label, "YAML invalide : imbrication trop profonde") from None
     except yaml.YAMLError as exc:
@@ -57,14 +61,3 @@ def read_yaml(path: Path, label: str) -> Any:
         ours = isinstance(exc, yaml.constructor.ConstructorError) and problem
         message = problem if ours else yaml_message(problem)
         raise InputError.single(label, f"YAML invalide : {message}", row=row) from None
-
-
-def decoded(data: bytes) -> str:
-    """A parameter file's text: UTF-8 (with or without BOM), UTF-16 with its BOM, or, as the
-    registry's CSV files, Windows-1252 (what a French Windows editor saves)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")

@@ -8,7 +8,8 @@ character reaches an HTML page, an amount of 1.7e308 overflows a sum.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+import pandas as pd
 
 CPTS_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """A CPTS id: letters without accents, digits, ``_`` and ``-``, at most 64 characters (it
@@ -28,10 +29,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\
 except tab and line breaks, and the bidirectional overrides)."""
 
 
-def id_key(cpts_id: str) -> str:
-    """Two ids equal up to case or accents name the same folder on some systems."""
-    decomposed = unicodedata.normalize("NFKD", cpts_id)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+def latest_planned_date() -> pd.Timestamp:
+    """The latest signing or start date a registry or a command may give: ``FUTURE_YEARS``
+    after today (a 29 February lands on the 28th)."""
+    return pd.Timestamp.today().normalize() + pd.DateOffset(years=FUTURE_YEARS)
 
 
 def shown(text: str, width: int = 40) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import uuid
 from collections.abc import Iterator
@@ -28,3 +29,15 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+def decode_text(data: bytes) -> tuple[str, bool]:
+    """UTF-8 (BOM dropped), UTF-16 with its BOM (Excel's « Texte Unicode »), else
+    Windows-1252 — what French Excel writes for plain "CSV" — flagged so the caller can warn;
+    ``UnicodeDecodeError`` when it is neither."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), False
+    try:
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        return data.decode("cp1252"), True

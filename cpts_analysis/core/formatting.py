@@ -61,8 +61,14 @@ def format_date(value: dt.date | pd.Timestamp | str | None) -> str:
     return pd.Timestamp(value).strftime("%d/%m/%Y")
 
 
+def folded(text: object) -> str:
+    """``Écully`` → ``ecully``: the text without accents or case, for the order a French reader
+    expects and for names that must differ by more than these."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def sort_key(name: str) -> str:
     """Alphabetical order as a French reader expects it: ``Église`` near ``Eau``, ``de`` near
     ``De``, not after ``Z``."""
-    decomposed = unicodedata.normalize("NFKD", str(name))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return folded(name)

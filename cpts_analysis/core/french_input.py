@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from cpts_analysis.core.bounds import FUTURE_YEARS
+from cpts_analysis.core.bounds import FUTURE_YEARS, latest_planned_date
 
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 FRENCH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
@@ -73,7 +73,7 @@ def parse_date(text: str) -> dt.date:
 def parse_signing_date(text: str) -> dt.date:
     """A contract's signing date: at most ``FUTURE_YEARS`` after today (a planned contract)."""
     day = parse_date(text)
-    if day > dt.date.today().replace(year=dt.date.today().year + FUTURE_YEARS):
+    if day > latest_planned_date().date():
         raise ValueError(
             f"date de signature « {text} » : au plus {FUTURE_YEARS} ans après aujourd'hui"
         )

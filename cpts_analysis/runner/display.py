@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import Any
@@ -38,14 +37,9 @@ def _named(code: str) -> str:
     level, colon, rest = code.partition(":")
     if colon and level in LEVELS:
         return f"{LEVELS[level]} {rest}"
-    return _rule_set_names().get(code, code)
+    from cpts_analysis.analysis.readable import rule_set_labels  # the rules: only when needed
 
-
-@functools.cache
-def _rule_set_names() -> dict[str, str]:
-    from cpts_analysis.aci.rules import rule_sets
-
-    return {rule_set.id: rule_set.label for rule_set in rule_sets()}
+    return rule_set_labels().get(code, code)
 
 
 def is_scalar(value: Any) -> bool:

@@ -12,10 +12,10 @@ from cpts_analysis.core.bounds import (
     FUTURE_YEARS,
     NAME_MAX,
     TEXT_MAX,
-    id_key,
+    latest_planned_date,
     shown,
 )
-from cpts_analysis.core.formatting import format_euros
+from cpts_analysis.core.formatting import folded, format_euros
 from cpts_analysis.territory.registry.context import CheckContext
 from cpts_analysis.territory.registry.tables import LINE, TABLES, parse_dates, parse_numbers
 
@@ -75,7 +75,7 @@ class BoundChecks(CheckContext):
             "identifiant de CPTS invalide",
             lambda r: f"« {shown(r.cpts_id)} » ({CPTS_ID_RULE})",
         )
-        keys = ids.map(id_key)
+        keys = ids.map(folded)
         first = cpts.assign(_key=keys).drop_duplicates("_key").set_index("_key")
         clash = cpts[(ids != "") & keys.duplicated() & ~ids.duplicated()]
         self.report(
@@ -84,8 +84,8 @@ class BoundChecks(CheckContext):
             "cpts_id",
             "identifiants de CPTS égaux aux majuscules ou aux accents près",
             lambda r: (
-                f"« {r.cpts_id} » et « {first.loc[id_key(r.cpts_id), 'cpts_id']} » (ligne "
-                f"{first.loc[id_key(r.cpts_id), LINE]}) nommeraient le même dossier de rapport"
+                f"« {r.cpts_id} » et « {first.loc[folded(r.cpts_id), 'cpts_id']} » (ligne "
+                f"{first.loc[folded(r.cpts_id), LINE]}) nommeraient le même dossier de rapport"
             ),
         )
 
@@ -103,7 +103,7 @@ class BoundChecks(CheckContext):
     def _check_future(self, table: str, column: str) -> None:
         frame = self.frames[table]
         dates = parse_dates(frame[column].astype(str))[0]
-        limit = pd.Timestamp.today().normalize() + pd.DateOffset(years=FUTURE_YEARS)
+        limit = latest_planned_date()
         self.report(
             table,
             frame[dates > limit],

@@ -6,7 +6,6 @@ numbered as a spreadsheet shows them (header = row 1).
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import io
 import math
@@ -20,21 +19,10 @@ import pandas as pd
 
 from cpts_analysis.core.cells import unquoted
 from cpts_analysis.core.errors import Problem
+from cpts_analysis.core.files import decode_text
 from cpts_analysis.territory.registry.tables import LINE, TABLES, TableSpec
 
 _RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-
-
-def decode_text(data: bytes) -> tuple[str, bool]:
-    """UTF-8 (BOM dropped), UTF-16 with its BOM (Excel's « Texte Unicode »), else
-    Windows-1252 — what French Excel writes for plain "CSV" — flagged so the caller can warn;
-    ``UnicodeDecodeError`` when it is neither."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), False
-    try:
-        return data.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        return data.decode("cp1252"), True
 
 
 def encoding_warning(label: str) -> Problem:
