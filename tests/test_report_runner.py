@@ -14,6 +14,8 @@ import json
 import os
 import re
 import shutil
+import tempfile
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -547,6 +549,30 @@ def test_hung_report_killed_others_complete(tmp_path, monkeypatch):
     while kernel.exists() and time.monotonic() < deadline:  # kernels exit when their parent dies
         time.sleep(0.2)
     assert not kernel.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [False, True])
+def test_kernels_use_unix_sockets_not_tcp_ports(tmp_path, warm):
+    """A TCP port picked free by the parent can be taken before the kernel binds it (CI, 2026)."""
+    pid_file = tmp_path / "kernel.pid"
+    connection: dict = {}
+
+    def read_connection_file() -> None:
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        arguments = Path(f"/proc/{pid_file.read_text()}/cmdline").read_bytes().split(b"\0")
+        connection_file = Path(arguments[arguments.index(b"-f") + 1].decode())
+        connection.update(json.loads(connection_file.read_text()))
+
+    reader = threading.Thread(target=read_connection_file)
+    reader.start()
+    params = {"territoire": "84", "pid_file": str(pid_file)}
+    result = run_report(HANGS, params, tmp_path / "out", timeout=5, reuse_kernel=warm)
+    reader.join()
+    assert result.error.ename == "CellTimeoutError"
+    assert connection["transport"] == "ipc" and connection["ip"].startswith(tempfile.gettempdir())
 
 
 # --- index escaping, CLI arguments --------------------------------------------------------------

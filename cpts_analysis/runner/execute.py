@@ -273,12 +273,12 @@ def _execute(
 ) -> nbformat.NotebookNode:
     """papermill run, retried once when the kernel failed before running any cell.
 
-    Kernel starts race for ports ("Address already in use") or die before answering
-    ``kernel_info`` under load; nothing of the notebook has run then, so a retry is safe.
+    A kernel may die before answering ``kernel_info`` under load; nothing of the notebook has
+    run then, so a retry is safe.
     """
 
     def attempt() -> nbformat.NotebookNode:
-        warm = {"km": kernel.take()} if reuse_kernel else {}
+        manager = {"km": kernel.take()} if reuse_kernel else {}
         with kernel.limit() as killed:
             try:
                 return papermill.execute_notebook(
@@ -292,7 +292,8 @@ def _execute(
                     execution_timeout=timeout,
                     extra_arguments=list(KERNEL_ARGUMENTS),
                     on_cell_execute=tracker,
-                    **warm,
+                    kernel_manager_class=kernels.LocalKernelManager,
+                    **manager,
                 )
             except Exception as exc:
                 if killed is not None and killed.is_set():

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+from traitlets import default
 
 from cpts_analysis.report import kernel_hooks
 from cpts_analysis.report.kernel_hooks import kernel_call
@@ -66,6 +70,24 @@ class ReadyClient(AsyncKernelClient):
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:g} s")
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """A kernel reached through Unix sockets in the temporary folder, not through TCP ports.
+
+    With TCP the parent picks free ports and the kernel binds them a moment later: another
+    process (a Dask worker, another report's kernel) can take one in between, and the kernel
+    dies with "Address already in use". Sockets under a unique name cannot collide; like
+    TCP on 127.0.0.1, they are open to local users and guarded by the connection's HMAC key.
+    """
+
+    @default("transport")
+    def _ipc_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _socket_prefix(self) -> str:
+        return str(Path(tempfile.gettempdir()) / f"cpts-noyau-{uuid.uuid4().hex[:12]}")
 
 
 _idle: dict[str, list[AsyncKernelManager]] = {}
@@ -173,7 +195,7 @@ def time_limit(manager: AsyncKernelManager, seconds: float) -> Iterator[threadin
 
 
 def _manager(kernel_name: str) -> AsyncKernelManager:
-    return AsyncKernelManager(kernel_name=kernel_name, client_factory=ReadyClient)
+    return LocalKernelManager(kernel_name=kernel_name, client_factory=ReadyClient)
 
 
 def _mark_busy(manager: AsyncKernelManager) -> None:
