@@ -135,25 +135,29 @@ def _address(text: str) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cpts_analysis.runner import jobs, kernels
+    from cpts_analysis.runner import jobs, kernels, pdf
 
     _cache_option(args)
     notebook = args.notebook or jobs.DEFAULT_NOTEBOOK
     # Every parameter is checked before a kernel starts: a refusal is immediate.
     inputs = jobs.report_inputs(notebook, args.territory, template_values(args))
-    if not _pdf_ready(args):
-        return EXIT_REPORT_FAILED
-    # The kernel boots and imports the report modules while this process loads its own.
+    # The kernel boots and imports the report modules, and the browser launches, while this
+    # process loads its own: the browser is ready long before the page is.
+    if args.pdf:
+        pdf.start()
     kernels.prestart()
     try:
         return _report(args, notebook, inputs)
     finally:
         kernels.shutdown_all()
+        pdf.close()
 
 
 def _report(args: argparse.Namespace, notebook: str, inputs: NotebookInputs) -> int:
     from cpts_analysis.runner.entry_points import run_checked
 
+    if not _pdf_ready(args):  # the launch started above: its outcome, before the report runs
+        return EXIT_REPORT_FAILED
     result = run_checked(notebook, inputs, args.out, pdf=args.pdf, reuse_kernel=True)
     if not result.ok:
         _print_failure(result)
@@ -173,11 +177,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
             "--workers ne s'applique qu'au cluster local : avec --scheduler "
             f"(ou ${SCHEDULER_ENV}), le cluster existant fixe ses travailleurs"
         )
-    if not _pdf_ready(args):
-        return EXIT_REPORT_FAILED
     if not args.scheduler:
         # The embedded workers' fork server imports while this process loads the rest.
         forkserver.start()
+    if not _pdf_ready(args):
+        return EXIT_REPORT_FAILED
     from cpts_analysis.runner.entry_points import make_batch
 
     batch = make_batch(
@@ -212,7 +216,9 @@ def _cache_option(args: argparse.Namespace) -> None:
 
 
 def _pdf_ready(args: argparse.Namespace) -> bool:
-    """With ``--pdf``, check the browser first: its absence fails at once, not per report."""
+    """With ``--pdf``, check the browser first: its absence fails at once, not per report.
+
+    The browser stays up: the report prints with it, and a batch's check reuses it."""
     from cpts_analysis.runner.errors import PdfUnavailable
     from cpts_analysis.runner.pdf import check_available
 

@@ -181,7 +181,8 @@ def _run(
         if to_run:
             from cpts_analysis.runner import cluster  # dask: only when there is work for it
 
-            with cluster.connect(scheduler, min(workers, len(to_run))) as client:
+            pdf = any(job.pdf for job in to_run)
+            with cluster.connect(scheduler, min(workers, len(to_run)), pdf) as client:
                 address = cluster.dashboard(client)
                 if address:
                     progress.write(f"Tableau de bord Dask : {address}")

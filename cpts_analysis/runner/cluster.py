@@ -27,7 +27,7 @@ import dask
 from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from cpts_analysis.runner import forkserver, kernels
+from cpts_analysis.runner import forkserver, kernels, pdf
 from cpts_analysis.runner.errors import ClusterError
 
 # A report whose worker died is run once more, then recorded as failed. A worker holds only
@@ -42,16 +42,19 @@ EMBEDDED_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": forkserve
 
 
 class WarmKernels(WorkerPlugin):
-    """Starts the worker's warm kernels, and shuts them down with it (see :mod:`kernels`).
+    """Starts the worker's warm kernels and, for a batch of PDFs, its browser (see
+    :mod:`kernels`, :mod:`pdf`); shuts them down with it.
 
     A worker killed outright cannot run this: its kernels then exit on their own, as ipykernel
-    watches its parent process.
+    watches its parent process, and its browser with Playwright's driver, which exits when the
+    worker's end of its pipe closes.
     """
 
     name = "cpts-analysis-warm-kernels"
 
-    def __init__(self, embedded: bool = False) -> None:
+    def __init__(self, embedded: bool = False, pdf: bool = False) -> None:
         self.embedded = embedded
+        self.pdf = pdf
 
     def setup(self, worker: Any) -> None:
         """One kernel per worker thread, booting and importing while the batch is planned.
@@ -66,14 +69,18 @@ class WarmKernels(WorkerPlugin):
             logging.getLogger("papermill").setLevel(logging.CRITICAL)
         for _ in range(worker.state.nthreads):
             kernels.prestart()
+        if self.pdf:  # one browser for the worker's threads, launched while the kernels boot
+            pdf.start()
 
     def teardown(self, worker: Any) -> None:
         kernels.shutdown_all()
+        pdf.close()
 
 
 @contextmanager
-def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
-    """A client on the cluster at ``scheduler``, or on an embedded cluster of ``workers``."""
+def connect(scheduler: str | None, workers: int, pdf: bool = False) -> Iterator[Client]:
+    """A client on the cluster at ``scheduler``, or on an embedded cluster of ``workers``
+    (``pdf``: the workers launch their browser as they start)."""
     if scheduler:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
@@ -81,7 +88,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
             raise ClusterError(f"planificateur Dask injoignable à {scheduler} : {exc}") from None
         with client:
             _check_scheduler_config(client)
-            client.register_plugin(WarmKernels())
+            client.register_plugin(WarmKernels(pdf=pdf))
             yield client
         return
     with dask.config.set({**SCHEDULER_CONFIG, **EMBEDDED_WORKER_CONFIG}):
@@ -96,7 +103,7 @@ def connect(scheduler: str | None, workers: int) -> Iterator[Client]:
                 silence_logs=logging.ERROR,
                 # Each worker sets its kernels up as it starts (a replacement too), so that
                 # they boot while the other workers and the client start.
-                plugins={WarmKernels(embedded=True)},
+                plugins={WarmKernels(embedded=True, pdf=pdf)},
             ) as cluster,
             Client(cluster, set_as_default=False) as client,
         ):

@@ -14,11 +14,11 @@ from cpts_analysis.core.paths import REPORTS_DIR
 from cpts_analysis.core.types import DateLike
 from cpts_analysis.report.inputs import NotebookInputs
 from cpts_analysis.runner import DEFAULT_TIMEOUT_S, jobs, manifest, output_lock
+from cpts_analysis.runner import pdf as pdf_printer
 from cpts_analysis.runner.batch import BatchResult, run_batch
 from cpts_analysis.runner.errors import Interrupted
 from cpts_analysis.runner.execute import ReportResult, run_report
 from cpts_analysis.runner.index import check_owned, write_index
-from cpts_analysis.runner.pdf import check_available
 from cpts_analysis.runner.publication import remove_stale_staging
 
 
@@ -46,7 +46,8 @@ def make_report(
     parameter is checked first, so bad input raises
     :class:`~cpts_analysis.core.errors.CptsError` before any kernel starts and writes nothing;
     a failing notebook gives a result with ``ok == False`` and the failing cell in ``error``.
-    ``pdf`` also prints ``report.pdf`` with headless Chromium; ``reuse_kernel`` runs in this
+    ``pdf`` also prints ``report.pdf`` with headless Chromium, launched once and kept for the
+    process's next reports (:mod:`~cpts_analysis.runner.pdf`); ``reuse_kernel`` runs in this
     process's warm kernel (started ahead by :func:`~cpts_analysis.runner.kernels.prestart`).
 
     Examples:
@@ -60,7 +61,7 @@ def make_report(
     given = _options(registry, date, variant, indicators, options)
     inputs = jobs.report_inputs(notebook, territory, given)
     if pdf:
-        check_available()
+        pdf_printer.check_available()  # its browser is kept for this and the next reports
     return run_checked(notebook, inputs, out, timeout, pdf=pdf, reuse_kernel=reuse_kernel)
 
 
@@ -162,7 +163,8 @@ def make_batch(
     given = _options(registry, date, variant, indicators, options)
     batch_jobs = jobs.batch_jobs(by, notebook, given)
     if pdf:
-        check_available()
+        pdf_printer.check_available()
+        pdf_printer.close()  # the workers print, each with its own browser: this one would idle
     return run_batch(
         [replace(job, pdf=pdf) for job in batch_jobs],
         Path(out),

@@ -1,0 +1,129 @@
+"""One Chromium per process, reused: by the prints of a process, launched again after a crash,
+one per batch worker, and none left once a report or a batch ends.
+
+Real Chromium, real Dask workers. The observable is the process tree: Chromium's main process
+is the child of Playwright's driver, itself the child of the Python process that prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from pypdf import PdfReader
+
+from cpts_analysis.cli.main import main
+from cpts_analysis.runner import pdf
+from cpts_analysis.runner.batch import run_batch
+from cpts_analysis.runner.job import Job
+
+LEAK = Path(__file__).parent / "fixtures" / "notebooks" / "leak.ipynb"
+POLL_S = 0.1
+
+pytestmark = pytest.mark.skipif(pdf.chromium_path() is None, reason="Chromium not installed")
+
+
+def browsers() -> dict[int, int]:
+    """Chromium main processes under this one → the Python process that launched each."""
+    found = {}
+    for process in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            driver = process.parent()
+            if _chromium(process) and driver is not None and not _chromium(driver):
+                found[process.pid] = driver.ppid()
+    return found
+
+
+def _chromium(process: psutil.Process) -> bool:
+    return "chrom" in process.name()
+
+
+def alive(pids: set[int]) -> set[int]:
+    left = set()
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                left.add(pid)
+    return left
+
+
+@contextlib.contextmanager
+def watching() -> Iterator[dict[int, int]]:
+    """Every browser seen under this process while the block runs (browser → its owner)."""
+    seen: dict[int, int] = {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            seen.update(browsers())
+            stop.wait(POLL_S)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        poller.join()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Path]:
+    html = tmp_path / "page.html"
+    html.write_text("<!doctype html><title>Essai</title><h1>Rapport d'essai</h1>", "utf-8")
+    pdf.close()  # this process starts without a printer, whatever ran before
+    yield html
+    pdf.close()
+
+
+def test_one_browser_reused_and_launched_again_after_a_crash(page, tmp_path):
+    pdf.write_pdf(page, tmp_path / "a.pdf")
+    (first,) = [pid for pid, owner in browsers().items() if owner == os.getpid()]
+    pdf.write_pdf(page, tmp_path / "b.pdf")
+    assert pdf.launches() == 1 and first in browsers()  # the same browser printed both
+
+    psutil.Process(first).kill()
+    psutil.Process(first).wait(timeout=30)
+    pdf.write_pdf(page, tmp_path / "c.pdf")
+    assert pdf.launches() == 2
+    (second,) = [pid for pid, owner in browsers().items() if owner == os.getpid()]
+    assert second != first
+    for name in ("a", "b", "c"):
+        assert "Rapport d'essai" in PdfReader(tmp_path / f"{name}.pdf").pages[0].extract_text()
+
+    pdf.close()
+    assert pdf.launches() == 0 and not alive({first, second})
+
+
+def test_batch_prints_with_one_browser_per_worker_and_leaves_none(page, tmp_path):
+    jobs = [
+        Job(LEAK, {"territoire": code}, code.lower(), code, pdf=True)
+        for code in ("01", "07", "26", "38", "42")
+    ]
+    with watching() as seen, contextlib.redirect_stderr(io.StringIO()):
+        result = run_batch(jobs, tmp_path / "lot", workers=2, timeout=120)
+    assert not result.any_failed
+    for job in jobs:
+        printed = tmp_path / "lot" / job.key / "report.pdf"
+        assert printed.read_bytes().startswith(b"%PDF")
+    owners = list(seen.values())
+    assert os.getpid() not in owners  # the batch's own process printed nothing
+    assert len(owners) == 2 and len(set(owners)) == 2  # two workers, one browser each
+    assert not alive(set(seen)) and not browsers()
+
+
+def test_cli_report_prints_with_one_browser_and_leaves_none(page, tmp_path):
+    out = tmp_path / "rapports"
+    with watching() as seen:
+        code = main(["report", "--territory", "42", "--out", str(out), "--pdf"])
+    assert code == 0
+    printed = next(out.rglob("report.pdf"))
+    assert PdfReader(printed).pages
+    assert list(seen.values()) == [os.getpid()]  # launched once, by this process
+    assert pdf.launches() == 0 and not alive(set(seen)) and not browsers()
