@@ -12,6 +12,7 @@ import io
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -53,15 +54,25 @@ def alive(pids: set[int]) -> set[int]:
     return left
 
 
+@dataclass
+class Sightings:
+    owners: dict[int, int] = field(default_factory=dict)  # browser → who launched it
+    before_page: int = 0  # polls that saw a browser while no report page existed yet
+
+
 @contextlib.contextmanager
-def watching() -> Iterator[dict[int, int]]:
-    """Every browser seen under this process while the block runs (browser → its owner)."""
-    seen: dict[int, int] = {}
+def watching(pages: Path | None = None) -> Iterator[Sightings]:
+    """Every browser seen under this process while the block runs; ``pages``: the folder
+    whose report pages tell whether a browser was up before the first of them."""
+    seen = Sightings()
     stop = threading.Event()
 
     def poll() -> None:
         while not stop.is_set():
-            seen.update(browsers())
+            found = browsers()
+            seen.owners.update(found)
+            if found and pages is not None and not any(pages.rglob("report.html")):
+                seen.before_page += 1
             stop.wait(POLL_S)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -108,22 +119,25 @@ def test_batch_prints_with_one_browser_per_worker_and_leaves_none(page, tmp_path
     ]
     with watching() as seen, contextlib.redirect_stderr(io.StringIO()):
         result = run_batch(jobs, tmp_path / "lot", workers=2, timeout=120)
-    assert not result.any_failed
+    assert not result.any_failed, [r.error for r in result.failed]
     for job in jobs:
         printed = tmp_path / "lot" / job.key / "report.pdf"
         assert printed.read_bytes().startswith(b"%PDF")
-    owners = list(seen.values())
+    owners = list(seen.owners.values())
     assert os.getpid() not in owners  # the batch's own process printed nothing
-    assert len(owners) == 2 and len(set(owners)) == 2  # two workers, one browser each
-    assert not alive(set(seen)) and not browsers()
+    # two workers, one browser each (browser → worker)
+    assert len(owners) == 2 and len(set(owners)) == 2, seen.owners
+    assert not alive(set(seen.owners)), {p: psutil.Process(p).cmdline()[:2] for p in seen.owners}
+    assert not browsers()
 
 
 def test_cli_report_prints_with_one_browser_and_leaves_none(page, tmp_path):
     out = tmp_path / "rapports"
-    with watching() as seen:
+    with watching(out) as seen:
         code = main(["report", "--territory", "42", "--out", str(out), "--pdf"])
     assert code == 0
+    assert seen.before_page > 0  # launched while the kernel ran the cells, before the page
     printed = next(out.rglob("report.pdf"))
     assert PdfReader(printed).pages
-    assert list(seen.values()) == [os.getpid()]  # launched once, by this process
-    assert pdf.launches() == 0 and not alive(set(seen)) and not browsers()
+    assert list(seen.owners.values()) == [os.getpid()]  # launched once, by this process
+    assert pdf.launches() == 0 and not alive(set(seen.owners)) and not browsers()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,11 +142,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     notebook = args.notebook or jobs.DEFAULT_NOTEBOOK
     # Every parameter is checked before a kernel starts: a refusal is immediate.
     inputs = jobs.report_inputs(notebook, args.territory, template_values(args))
-    # The kernel boots and imports the report modules, and the browser launches, while this
-    # process loads its own: the browser is ready long before the page is.
+    if not _pdf_ready(args, pdf.check_installed):
+        return EXIT_REPORT_FAILED
+    # The kernel boots and imports the report modules while this process loads its own; the
+    # browser launches meanwhile, and while the kernel runs the cells: it waits for the page.
+    kernels.prestart()
     if args.pdf:
         pdf.start()
-    kernels.prestart()
     try:
         return _report(args, notebook, inputs)
     finally:
@@ -156,8 +159,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace, notebook: str, inputs: NotebookInputs) -> int:
     from cpts_analysis.runner.entry_points import run_checked
 
-    if not _pdf_ready(args):  # the launch started above: its outcome, before the report runs
-        return EXIT_REPORT_FAILED
     result = run_checked(notebook, inputs, args.out, pdf=args.pdf, reuse_kernel=True)
     if not result.ok:
         _print_failure(result)
@@ -169,7 +170,7 @@ def _report(args: argparse.Namespace, notebook: str, inputs: NotebookInputs) -> 
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cpts_analysis.runner import forkserver
+    from cpts_analysis.runner import forkserver, pdf
 
     _cache_option(args)
     if args.scheduler and args.workers is not None:
@@ -180,7 +181,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not args.scheduler:
         # The embedded workers' fork server imports while this process loads the rest.
         forkserver.start()
-    if not _pdf_ready(args):
+    if not _pdf_ready(args, pdf.check_available):  # make_batch finds it launched, closes it
         return EXIT_REPORT_FAILED
     from cpts_analysis.runner.entry_points import make_batch
 
@@ -215,17 +216,14 @@ def _cache_option(args: argparse.Namespace) -> None:
         os.environ[NO_CACHE_ENV] = "1"
 
 
-def _pdf_ready(args: argparse.Namespace) -> bool:
-    """With ``--pdf``, check the browser first: its absence fails at once, not per report.
-
-    The browser stays up: the report prints with it, and a batch's check reuses it."""
+def _pdf_ready(args: argparse.Namespace, check: Callable[[], None]) -> bool:
+    """With ``--pdf``, check the browser first: its absence fails at once, not per report."""
     from cpts_analysis.runner.errors import PdfUnavailable
-    from cpts_analysis.runner.pdf import check_available
 
     if not args.pdf:
         return True
     try:
-        check_available()
+        check()
     except PdfUnavailable as exc:
         sys.stderr.write(f"cpts-analysis: erreur : {exc}\n")
         return False

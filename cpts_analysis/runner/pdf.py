@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import importlib
+import importlib.util
 import os
 import queue
 import shutil
@@ -66,6 +67,9 @@ FIT_TABLES = """() => {
 }"""
 LOAD_TIMEOUT_MS = 120_000
 CLOSE_TIMEOUT_S = 30.0
+NO_PLAYWRIGHT = (
+    "export PDF impossible : Playwright n'est pas installé (pip install 'cpts-analysis[pdf]')"
+)
 INSTALL_HINT = (
     "installez le paquet Debian chromium (apt-get install chromium) "
     "ou le navigateur de Playwright (playwright install chromium)"
@@ -78,13 +82,26 @@ def write_pdf(html: Path, pdf: Path) -> None:
 
 
 def start() -> None:
-    """Launch this process's browser in the background; a failure shows at the next job."""
+    """Launch this process's browser in the background; a failure shows at the next print."""
     _printer().run(Printer.ready)
 
 
 def check_available() -> None:
     """Launch this process's browser (kept for its prints): a missing one fails first."""
     _printer().run(Printer.ready).result()
+
+
+def check_installed() -> None:
+    """What tells, without waiting for a launch, that printing will work: Playwright and the
+    system's Chromium installed. Playwright's own browser is found only by launching it:
+    without a system Chromium, this waits for the launch (:func:`check_available`)."""
+    if importlib.util.find_spec("playwright") is None:
+        raise PdfUnavailable(NO_PLAYWRIGHT)
+    executable = chromium_path()
+    if executable is None:
+        check_available()
+    elif not os.access(executable, os.X_OK):
+        raise _absent(f"{executable} introuvable")
 
 
 def close() -> None:
@@ -143,11 +160,7 @@ class Printer:
             )
         except _playwright().Error as exc:
             self._stop()
-            reason = next(iter(str(exc).strip().splitlines()), "")
-            raise PdfUnavailable(
-                f"export PDF impossible : Chromium est absent ou ne démarre pas ({reason}) ; "
-                f"{INSTALL_HINT}"
-            ) from None
+            raise _absent(next(iter(str(exc).strip().splitlines()), "")) from None
         self.launches += 1
 
     def print(self, html: Path, pdf: Path) -> None:
@@ -212,10 +225,13 @@ def _playwright() -> ModuleType:
     try:
         return importlib.import_module("playwright.sync_api")
     except ImportError:
-        raise PdfUnavailable(
-            "export PDF impossible : Playwright n'est pas installé "
-            "(pip install 'cpts-analysis[pdf]')"
-        ) from None
+        raise PdfUnavailable(NO_PLAYWRIGHT) from None
+
+
+def _absent(reason: str) -> PdfUnavailable:
+    return PdfUnavailable(
+        f"export PDF impossible : Chromium est absent ou ne démarre pas ({reason}) ; {INSTALL_HINT}"
+    )
 
 
 _current: Printer | None = None
