@@ -73,8 +73,9 @@ class WarmKernels(WorkerPlugin):
             pdf.start()
 
     def teardown(self, worker: Any) -> None:
-        kernels.shutdown_all()
+        """The browser first: closing it is quick, and the nanny kills a worker slow to close."""
         pdf.close()
+        kernels.shutdown_all()
 
 
 @contextmanager
