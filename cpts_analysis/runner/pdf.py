@@ -6,12 +6,12 @@ repeats table headers; Chromium numbers the pages and turns the headings into PD
 
 One browser per process, launched once and reused: starting Chromium costs more than printing a
 report. Playwright's sync objects belong to the thread that made them, and a batch worker may
-run several reports at once, one per thread (an existing cluster's workers); each report's
-thread also runs nbclient's event loop, inside which the sync API refuses to work. So one
-daemon thread of the process owns Playwright and the browser and prints the jobs the other
-threads put in its queue, one at a time, while they wait on a future. Rather than a browser per
-thread: one Chromium per process is the memory a batch can afford, and printing is a small part
-of a report. :func:`start` launches it ahead (while the kernel runs the cells), a browser that
+run several reports at once, one per thread (an existing cluster's workers); the launch ahead
+must also go on while the thread of the report waits on Papermill. So one daemon thread of the
+process owns Playwright and the browser and does the jobs the other threads put in its queue,
+one at a time, while they wait on a future. Rather than a browser per thread: one Chromium per
+process is the memory a batch can afford, and printing is a small part of a report.
+:func:`start` launches it ahead (while the kernel runs the cells), a browser that
 crashed or was disconnected is launched again at the next job, and :func:`close` stops both
 (the CLI at the end of its run, a batch worker at its teardown, any process at exit).
 
