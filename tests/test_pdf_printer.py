@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,13 +46,19 @@ def _chromium(process: psutil.Process) -> bool:
     return "chrom" in process.name()
 
 
-def alive(pids: set[int]) -> set[int]:
-    left = set()
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                left.add(pid)
-    return left
+def alive(pids: set[int], grace_s: float = 15.0) -> set[int]:
+    """The browsers of ``pids`` still running after ``grace_s``: a process killed with its
+    worker, or told to close, takes a moment to exit."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        left = set()
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    left.add(pid)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(POLL_S)
 
 
 @dataclass
