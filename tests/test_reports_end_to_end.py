@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from visible_text import CODE_FORMS, visible_text
+from visible_text import CODE_FORMS, codes_in, visible_text, workbook_cells
 
 from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.analysis.comparison import compare_territory
@@ -158,6 +158,12 @@ def test_no_code_in_what_people_read(reports):
         key: sorted({m.group(0) for m in CODE_FORMS.finditer(visible_text(page))})
         for key, page in pages.items()
     }
+    assert {key: codes for key, codes in found.items() if codes} == {}
+
+
+def test_no_code_in_the_workbooks(reports):
+    """Every ``tables.xlsx`` shows labels: components, natures, missions, states…"""
+    found = {key: codes_in(workbook_cells(r.outputs["tables"])) for key, r in reports.items()}
     assert {key: codes for key, codes in found.items() if codes} == {}
 
 
