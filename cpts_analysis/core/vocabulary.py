@@ -66,6 +66,20 @@ def renewal_note(contract_years: int) -> str:
     )
 
 
+DATE_FORM = "JJ/MM/AAAA"
+"""How a French user writes a date: the placeholder of every date option (``--date
+JJ/MM/AAAA``); the ISO form is read too."""
+ISO_DATE_TOO = "AAAA-MM-JJ accepté aussi"
+"""Said in the help of a date option, after its JJ/MM/AAAA example."""
+
+
+def date_help(what: str, example: str, default: str | None = "aujourd'hui") -> str:
+    """Help of a date option: what the date is, an example written as a French user writes
+    it (``01/06/2025``), the forms read and the default."""
+    tail = f" ; défaut : {default}" if default else ""
+    return f"{what}, ex. {example} ({ISO_DATE_TOO}{tail})"
+
+
 CPTS_STATES = {"signe": "ACI signé", "projet": "projet de santé", "pre-projet": "pré-projet"}
 """State of a CPTS in the registry (column ``statut``)."""
 
