@@ -24,12 +24,13 @@ def visible_text(html: str) -> str:
 
 
 def known_codes() -> set[str]:
-    """Every code the package labels for readers: the keys of the vocabulary's code maps, mission
-    and component ids and rule set ids, minus those written like a label (``CPTS``)."""
+    """Every code the package labels for readers: the keys of the vocabulary's code maps, mission,
+    component, rule set and shipped indicator ids, minus those written like a label."""
     from cpts_analysis.aci.missions import catalogue, group_label
     from cpts_analysis.aci.rules import component_labels
     from cpts_analysis.analysis.readable import rule_set_labels
     from cpts_analysis.core import vocabulary
+    from cpts_analysis.territory.indicators import SHIPPED_CATALOGUE
 
     maps = [
         *vocabulary.CODE_LABELS.values(),
@@ -39,6 +40,7 @@ def known_codes() -> set[str]:
         {mission: group_label(mission) for mission in catalogue()},
         component_labels(),
         rule_set_labels(),
+        dict(zip(SHIPPED_CATALOGUE["indicateur"], SHIPPED_CATALOGUE["libelle"], strict=True)),
     ]
     pairs = [(code, label) for names in maps for code, label in names.items()]
     labels = {label for _, label in pairs}
