@@ -41,6 +41,26 @@ def test_every_option_has_a_french_help(name, capsys):
         assert parser.description, "the command's --help starts with what it does"
 
 
+def test_date_options_show_the_french_form_and_take_both(capsys):
+    """A date option reads ``--date JJ/MM/AAAA`` in the help, and takes the ISO form too."""
+    dates = {
+        f"{name} {'/'.join(action.option_strings)}": action.metavar
+        for name, parser in _commands().items()
+        for action in parser._actions
+        if {"--date", "--signed", "--mission"} & set(action.option_strings)
+    }
+    assert len(dates) >= 10
+    assert {flag: metavar for flag, metavar in dates.items() if "JJ/MM/AAAA" not in metavar} == {}
+    with pytest.raises(SystemExit):
+        main(["funding", "--help"])
+    assert "AAAA-MM-JJ accepté aussi" in " ".join(capsys.readouterr().out.split())
+    french = ["schedule", "--population", "30000", "--signed", "15/03/2021", "--format", "json"]
+    assert main(french) == 0
+    from_french = capsys.readouterr().out
+    assert main([*french[:3], "--signed", "2021-03-15", *french[5:]]) == 0
+    assert capsys.readouterr().out == from_french
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])

@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from visible_text import codes_in, french_csv_cells
 
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.cli.main import main
@@ -56,6 +57,16 @@ def test_french_variant_shows_labels_and_french_dates(capsys):
     funding = _csv(capsys, COMMANDS[0], "excel").decode("utf-8-sig")
     assert f";{STATUSES['confirmed']}" in funding and group_label("acces_soins") in funding
     assert "acces_soins" not in funding and "confirmed" not in funding
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda argv: " ".join(argv[:1] + argv[-1:]))
+def test_french_variant_holds_no_code_and_tidy_keeps_them(argv, capsys):
+    """A reader gets labels (« Volet fixe (moyens) », « part fixe »); a program gets codes."""
+    french = _csv(capsys, argv, "excel").decode("utf-8-sig")
+    assert codes_in(french_csv_cells(french)) == set()
+    tidy = pd.read_csv(io.BytesIO(_csv(capsys, argv, "tidy")), dtype=str)
+    if "component" in tidy:
+        assert codes_in(("tidy", value) for value in tidy["component"])
 
 
 def test_formula_text_is_neutralised_in_both_variants(tmp_path, capsys):

@@ -159,6 +159,11 @@ def test_registry_indicators_per_cpts(registry):
     )
     assert wide["part_75"].isna().all()  # catalogued, no value: shown as missing, not zero
     assert result.partial().empty
+    named = result.named_values()  # the workbook's sheet: names and units, no id
+    assert len(named) == len(result.values) and "indicateur" not in named
+    catalogue = result.catalogue.set_index("indicateur")
+    assert set(named["libelle"]) == set(catalogue.loc[result.values["indicateur"], "libelle"])
+    assert named["valeur"].equals(result.values["valeur"])
 
 
 def test_separate_indicator_file_csv_and_xlsx(registry, tmp_path):

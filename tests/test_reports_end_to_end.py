@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from visible_text import CODE_FORMS, visible_text
+from visible_text import CODE_FORMS, codes_in, visible_text, workbook_cells
 
 from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.analysis.comparison import compare_territory
@@ -161,6 +161,12 @@ def test_no_code_in_what_people_read(reports):
     assert {key: codes for key, codes in found.items() if codes} == {}
 
 
+def test_no_code_in_the_workbooks(reports):
+    """Every ``tables.xlsx`` shows labels: components, natures, missions, states…"""
+    found = {key: codes_in(workbook_cells(r.outputs["tables"])) for key, r in reports.items()}
+    assert {key: codes for key, codes in found.items() if codes} == {}
+
+
 def _open_offline(browser, path: Path, min_images: int):
     """The report in Chromium: no console error, no request off the file, images loaded."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -192,6 +198,43 @@ def test_report_in_real_browser(reports, browser):
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 50_000
     page.close()
+
+
+# Scroll boxes around a table that scroll although the table fits under the box's height cap
+# (or width): a scroll bar where none is needed.
+NEEDLESS_SCROLL = """() => [...document.querySelectorAll('table')].flatMap(table => {
+  let box = table.parentElement;
+  while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflow)) box = box.parentElement;
+  if (!box) return [];
+  const style = getComputedStyle(box), size = table.getBoundingClientRect();
+  const pad = (a, b) => parseFloat(style[a]) + parseFloat(style[b]);
+  const cap = style.maxHeight === 'none' ? Infinity : parseFloat(style.maxHeight);
+  const fitsHeight = size.height <= cap - pad('paddingTop', 'paddingBottom');
+  const fitsWidth = size.width <= box.clientWidth - pad('paddingLeft', 'paddingRight');
+  const scrolls = [fitsHeight && box.scrollHeight > box.clientHeight ? 'vertical' : '',
+                   fitsWidth && box.scrollWidth > box.clientWidth ? 'horizontal' : ''];
+  return scrolls.filter(Boolean).map(way => `${way}: ${table.rows.length} rows, ` +
+    `${Math.round(size.width)}x${Math.round(size.height)} px in ${box.clientWidth}x` +
+    `${box.clientHeight} px`); })"""
+SCREENS = {"écran": {"width": 1280, "height": 800}, "téléphone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_a_table_that_fits_gets_no_scroll_bar(reports, browser, screen):
+    """A long or wide table scrolls in its box; one that fits the box does not (issue 20)."""
+    needless, scrolling = {}, 0
+    for key, result in reports.items():
+        page = browser.new_page(viewport=SCREENS[screen])
+        page.goto(Path(result.outputs["html"]).as_uri(), wait_until="load")
+        needless[key] = page.evaluate(NEEDLESS_SCROLL)
+        scrolling += page.evaluate(
+            """() => [...document.querySelectorAll('div:has(> table.dataframe)')]
+                .filter(b => b.scrollHeight > b.clientHeight || b.scrollWidth > b.clientWidth)
+                .length"""
+        )
+        page.close()
+    assert {key: boxes for key, boxes in needless.items() if boxes} == {}
+    assert scrolling > 0  # the check saw tables that do need to scroll (a region, a phone)
 
 
 def test_reform_report_in_real_browser(reports, browser):

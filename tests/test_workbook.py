@@ -159,7 +159,7 @@ def test_every_kind_has_a_format_or_a_label():
     from cpts_analysis.core.vocabulary import COLUMN_KINDS, Kind
 
     formatted = set(NUMBER_FORMATS)
-    labelled = {Kind.YES_NO, Kind.MISSION, Kind.MISSIONS, Kind.RULE_SET}
+    labelled = {Kind.YES_NO, Kind.MISSION, Kind.MISSIONS, Kind.RULE_SET, Kind.COMPONENT}
     assert set(COLUMN_KINDS.values()) <= formatted | labelled
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from visible_text import codes_in, workbook_cells
 
 from cpts_analysis.cli.main import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
@@ -31,6 +32,7 @@ def test_workbook_is_written_in_french_with_its_about_sheet(tmp_path, capsys, na
         headers = [cell.value for cell in sheet[1]]
         assert all(header and "_" not in header for header in headers), headers
         assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+    assert codes_in(workbook_cells(path)) == set()
 
 
 def test_an_existing_file_is_never_replaced(tmp_path, capsys):

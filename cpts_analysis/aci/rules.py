@@ -206,6 +206,17 @@ def line_order(tree: ParameterTree | None = None) -> dict[tuple[str, str], int]:
     return {pair: rank for rank, pair in enumerate(pairs)}
 
 
+def component_labels(tree: ParameterTree | None = None) -> dict[str, str]:
+    """Component id → its name in the parameter files (``fixe`` → « Volet fixe (moyens) »),
+    for tables that carry the id alone; an id names the same part in every mission."""
+    tree = tree or default_tree()
+    return {
+        component_id: component.label
+        for amounts_file in tree.amounts
+        for component_id, component in amounts_file.components.items()
+    }
+
+
 def _latest(values: dict, day: dt.date):
     dates = [d for d in values if d <= day]
     if not dates:

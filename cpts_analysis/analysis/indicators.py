@@ -25,6 +25,14 @@ class Indicators:
         table = self.values.pivot(index="cpts_id", columns="indicateur", values="valeur")
         return table.reindex(columns=list(self.catalogue["indicateur"]))
 
+    def named_values(self) -> pd.DataFrame:
+        """``values`` with each indicator by its name and unit rather than its id
+        (``densite`` → « Densité de population », hab./km²): the workbook's sheet."""
+        names = self.catalogue.set_index("indicateur")[["libelle", "unite"]]
+        named = self.values.join(names, on="indicateur")
+        columns = ["cpts_id", "libelle", "unite", "valeur", "communes", "communes_renseignees"]
+        return named[columns]
+
     def partial(self) -> pd.DataFrame:
         """(CPTS, indicator) pairs where some member communes have no value."""
         values = self.values

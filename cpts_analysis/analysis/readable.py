@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from cpts_analysis.aci.missions import group_label
-from cpts_analysis.aci.rules import rule_sets
+from cpts_analysis.aci.rules import component_labels, rule_sets
 from cpts_analysis.core.vocabulary import CODE_LABELS, COLUMN_KINDS, YES_NO, Kind, to_french
 
 LABELLED_TWINS = {"component": "label", "rule_set": "rule_set_label"}
@@ -64,6 +64,9 @@ def readable_values(column: str, values: pd.Series, kind: Kind | None) -> pd.Ser
     if kind is Kind.RULE_SET:
         names = rule_set_labels()
         return values.where(~present, values.map(lambda v: names.get(v, v)))
+    if kind is Kind.COMPONENT:
+        components = component_labels()
+        return values.where(~present, values.map(lambda v: components.get(v, v)))
     if kind is Kind.DATE and not pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values, errors="coerce").where(present)
     if kind is Kind.CODE:

@@ -8,10 +8,11 @@ import json
 import pandas as pd
 
 from cpts_analysis.cli.arguments import (
+    MISSION_START,
     Parser,
     add_csv_option,
+    add_date_option,
     emit,
-    iso_date,
     mission_code,
     mission_start,
     population,
@@ -21,6 +22,7 @@ from cpts_analysis.cli.arguments import (
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.formatting import format_date
 from cpts_analysis.core.vocabulary import (
+    ISO_DATE_TOO,
     PAYMENT_KINDS,
     TOTAL,
     contract_year_labels,
@@ -35,11 +37,11 @@ from cpts_analysis.report.tables import TIER_COLUMNS, annex_table, euro_cell, re
 def register(commands: argparse._SubParsersAction) -> None:
     tier = commands.add_parser("tier", help="taille ACI d'une population")
     tier.add_argument("population", type=population, help=POPULATION_HELP)
-    tier.add_argument("--date", type=iso_date, default=None, metavar="AAAA-MM-JJ", help=DATE_HELP)
+    add_date_option(tier, *RULES_DATE)
     tier.set_defaults(handler=cmd_tier)
 
     rules = commands.add_parser("rules", help="règles ACI en vigueur à une date")
-    rules.add_argument("--date", type=iso_date, default=None, metavar="AAAA-MM-JJ", help=DATE_HELP)
+    add_date_option(rules, *RULES_DATE)
     rules.add_argument(
         "--format",
         choices=["table", "json"],
@@ -74,9 +76,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_csv_option(options)
 
     funding = commands.add_parser("funding", parents=[options], help="enveloppe annuelle")
-    funding.add_argument(
-        "--date", type=iso_date, default=None, metavar="AAAA-MM-JJ", help=DATE_HELP
-    )
+    add_date_option(funding, *RULES_DATE)
     funding.add_argument(
         "--missions",
         default="all",
@@ -104,25 +104,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     funding.set_defaults(handler=cmd_funding)
 
     schedule = commands.add_parser("schedule", parents=[options], help="échéancier des versements")
-    schedule.add_argument(
-        "--signed",
-        type=signing_date,
+    add_date_option(
+        schedule,
+        "date de signature du contrat",
+        "15/03/2021",
+        flag="--signed",
+        parse=signing_date,
         required=True,
-        metavar="AAAA-MM-JJ",
-        help="date de signature du contrat, ex. 2021-03-15",
     )
     schedule.add_argument(
         "--mission",
         type=mission_start,
         action="append",
-        metavar="MISSION=AAAA-MM-JJ",
-        help="démarrage d'une mission, ex. parcours=2021-09-01 (répéter l'option pour "
-        "chaque mission)",
+        metavar=MISSION_START,
+        help=f"démarrage d'une mission, ex. parcours=01/09/2021 ({ISO_DATE_TOO} ; répéter "
+        "l'option pour chaque mission)",
     )
     schedule.set_defaults(handler=cmd_schedule)
 
 
-DATE_HELP = "date des règles appliquées, ex. 2022-06-01 (défaut : aujourd'hui)"
+RULES_DATE = ("date des règles appliquées", "01/06/2022")
 FORMAT_HELP = "format de sortie : table (lisible), json (clés stables) ou csv (tableur)"
 POPULATION_HELP = "nombre d'habitants couverts par la CPTS, ex. 52000"
 

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import math
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,12 +21,17 @@ from cpts_analysis.core.french_input import (
     parse_rate,
     parse_signing_date,
 )
+from cpts_analysis.core.vocabulary import DATE_FORM, date_help
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
 
 
 class _FrenchHelp(argparse.HelpFormatter):
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # Never cut « AAAA-MM-JJ » or « en-têtes » at their hyphen.
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
     def add_usage(self, usage, actions, groups, prefix=None):
         # Subcommands pass prefix="" to compute their name: only the default is translated.
         super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
@@ -68,11 +74,34 @@ rate = _french(parse_rate)
 population = _french(parse_count)
 
 
+def add_date_option(
+    parser: argparse.ArgumentParser,
+    what: str,
+    example: str,
+    flag: str = "--date",
+    parse: Callable[[str], dt.date] = iso_date,
+    required: bool = False,
+) -> None:
+    """A date option shown as French users write it (``--date JJ/MM/AAAA``), the ISO form
+    read too; today when not given (nothing for a ``required`` one)."""
+    parser.add_argument(
+        flag,
+        type=parse,
+        default=None,
+        required=required,
+        metavar=DATE_FORM,
+        help=date_help(what, example, None if required else "aujourd'hui"),
+    )
+
+
+MISSION_START = f"MISSION={DATE_FORM}"
+
+
 def mission_start(text: str) -> tuple[str, dt.date]:
     """``parcours=2021-09-01``; the mission by its id or its name (``Accès aux soins=…``)."""
     mission, sep, day = text.partition("=")
     if not sep or not mission:
-        raise argparse.ArgumentTypeError(f"« {text} » : format attendu MISSION=JJ/MM/AAAA")
+        raise argparse.ArgumentTypeError(f"« {text} » : format attendu {MISSION_START}")
     return mission_code(mission.strip()), iso_date(day.strip())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, emit, iso_date
+from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, add_date_option, emit
 from cpts_analysis.cli.workbook_export import add_xlsx_option, write_xlsx
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date
@@ -42,12 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     budget.add_argument(
         "--to", dest="last", type=int, default=None, metavar="ANNÉE", help="dernière année"
     )
-    budget.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        help="date de référence séparant réalisé et projeté, AAAA-MM-JJ (défaut : aujourd'hui)",
-    )
+    add_date_option(budget, "date de référence séparant réalisé et projeté", "01/06/2025")
     budget.add_argument(
         "--format",
         choices=["table", "json", "csv"],

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, iso_date, print_csv
+from cpts_analysis.cli.arguments import EXIT_DATA, add_csv_option, add_date_option, print_csv
 from cpts_analysis.cli.workbook_export import add_xlsx_option, write_xlsx
 from cpts_analysis.core.errors import CptsError, InputError
 from cpts_analysis.core.formatting import format_date, format_euros, format_percent
@@ -63,12 +63,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="registre des CPTS, dossier de CSV ou classeur .xlsx (défaut : data/exemple_ara)",
     )
-    reform.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        help="date D, AAAA-MM-JJ : l'année de contrat en cours ce jour-là (défaut : aujourd'hui)",
-    )
+    add_date_option(reform, "date D : l'année de contrat en cours ce jour-là", "01/06/2027")
     reform.add_argument(
         "--format",
         choices=["table", "json", "csv"],

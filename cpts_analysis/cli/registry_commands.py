@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-from cpts_analysis.cli.arguments import EXIT_DATA, iso_date, print_problems
+from cpts_analysis.cli.arguments import EXIT_DATA, add_date_option, print_problems
 from cpts_analysis.cli.workbook_export import add_xlsx_option, write_xlsx
 from cpts_analysis.core.formatting import format_number, format_percent
 from cpts_analysis.core.vocabulary import SHEETS, header, to_french
@@ -34,13 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     territories = commands.add_parser("territories", help="population, taille et couverture")
     territories.add_argument("path", metavar="CHEMIN", help=REGISTRY_HELP)
-    territories.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        metavar="AAAA-MM-JJ",
-        help="date des seuils de taille appliqués, ex. 2022-06-01 (défaut : aujourd'hui)",
-    )
+    add_date_option(territories, "date des seuils de taille appliqués", "01/06/2022")
     territories.add_argument("--allow-overlap", action="store_true", help=OVERLAP_HELP)
     territories.add_argument(
         "--format",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cpts_analysis.cli.arguments import EXIT_DATA, emit, iso_date, positive
+from cpts_analysis.cli.arguments import EXIT_DATA, add_date_option, emit, positive
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,12 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="registre des CPTS : dossier de CSV ou classeur .xlsx (défaut : data/exemple_ara)",
     )
-    review.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        help="date de référence : le solde est-il déjà versé ? AAAA-MM-JJ (défaut : aujourd'hui)",
-    )
+    add_date_option(review, "date de référence (le solde est-il déjà versé ?)", "01/06/2025")
     review.add_argument(
         "--format",
         choices=["table", "json"],

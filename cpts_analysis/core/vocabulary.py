@@ -66,6 +66,20 @@ def renewal_note(contract_years: int) -> str:
     )
 
 
+DATE_FORM = "JJ/MM/AAAA"
+"""How a French user writes a date: the placeholder of every date option (``--date
+JJ/MM/AAAA``); the ISO form is read too."""
+ISO_DATE_TOO = "AAAA-MM-JJ accepté aussi"
+"""Said in the help of a date option, after its JJ/MM/AAAA example."""
+
+
+def date_help(what: str, example: str, default: str | None = "aujourd'hui") -> str:
+    """Help of a date option: what the date is, an example written as a French user writes
+    it (``01/06/2025``), the forms read and the default."""
+    tail = f" ; défaut : {default}" if default else ""
+    return f"{what}, ex. {example} ({ISO_DATE_TOO}{tail})"
+
+
 CPTS_STATES = {"signe": "ACI signé", "projet": "projet de santé", "pre-projet": "pré-projet"}
 """State of a CPTS in the registry (column ``statut``)."""
 
@@ -82,6 +96,17 @@ INDICATOR_KINDS = {
     "baisse": "résultat en baisse",
 }
 """Kind of a contract indicator (an action, or a result and its direction)."""
+
+NATURES = {
+    "fonctionnement": "fonctionnement de la CPTS",
+    "fixe": "part fixe",
+    "variable": "part variable",
+    "activation": "activation de crise",
+    "pre_contrat": "avant contrat",
+    "plafond": "plafond publié",
+}
+"""Nature of an amount of the rules: how it is paid (fixed parts × prorata, variable parts
+× prorata × achievement)."""
 
 PAYMENT_KINDS = {"full": "versement intégral", "advance": "avance", "balance": "solde"}
 """Kind of a dated payment of the schedule."""
@@ -291,6 +316,7 @@ class Kind(Enum):
     MISSION = "mission"
     MISSIONS = "missions"  # a list « a, b » of mission ids
     RULE_SET = "rule_set"
+    COMPONENT = "component"  # a component id of the rules (``fixe``), named by the rules
 
 
 COLUMN_KINDS: dict[str, Kind] = {
@@ -380,11 +406,13 @@ COLUMN_KINDS: dict[str, Kind] = {
         ("missions_en_cours", "missions_demarrees_en_retard", "missions_en_retard"), Kind.MISSIONS
     ),
     **dict.fromkeys(("rule_set", "regles"), Kind.RULE_SET),
+    **dict.fromkeys(("component", "composante"), Kind.COMPONENT),
 }
 """Column → kind, so a workbook or a CSV for Excel knows an amount (euros, no decimals), an
 amount per inhabitant (cents), a rate (percent), a date, a count, a year-like integer, a code
-kept as text (``01024``), a yes/no, a mission or list of missions, a rule set id. Declared here
-beside the headers rather than guessed from values: ``0.57`` may be a rate or a value."""
+kept as text (``01024``), a yes/no, a mission or list of missions, a rule set id, a component
+id. Declared here beside the headers rather than guessed from values: ``0.57`` may be a rate or
+a value."""
 
 CODE_LABELS: dict[str, Mapping[Any, str]] = {
     "statut": CPTS_STATES,
@@ -394,6 +422,7 @@ CODE_LABELS: dict[str, Mapping[Any, str]] = {
     "variable_source": VARIABLE_SOURCES,
     "indicator_kind": INDICATOR_KINDS,
     "budget_state": BUDGET_STATES,
+    "nature": NATURES,
 }
 """Column → labels of its codes (``signe`` → « ACI signé »), for workbooks and CSV for Excel."""
 

@@ -22,6 +22,7 @@ from cpts_analysis.core.errors import InputError, Problem
 from cpts_analysis.core.french_input import parse_date
 from cpts_analysis.core.messages import pydantic_message
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
+from cpts_analysis.core.vocabulary import DATE_FORM, date_help
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,9 +89,9 @@ class NotebookInputs(BaseModel):
     )
     date_reference: str = parameter(
         "",
-        "date de référence des règles et du déploiement, ex. 2025-06-01 (défaut : aujourd'hui)",
+        date_help("date de référence des règles et du déploiement", "01/06/2025"),
         option="--date",
-        metavar="AAAA-MM-JJ",
+        metavar=DATE_FORM,
     )
     output_dir: str = parameter("", "dossier des fichiers du rapport, fixé par le lanceur")
 
