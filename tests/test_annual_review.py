@@ -323,6 +323,21 @@ def test_review_content_tables_and_charts():
         assert plots.png(figure).startswith(b"\x89PNG")
 
 
+def test_review_without_contract_indicators_gives_empty_tables():
+    review = annual_review(load_registry(EXAMPLE_REGISTRY), "ARA-42-01", 2, DATE)
+    assert review.indicators.empty
+    shown = review_content.indicator_display(review)
+    assert shown.empty and "next_level" in shown.columns
+
+
+@pytest.mark.slow
+def test_review_report_of_a_cpts_paid_on_rates(tmp_path):
+    """Its missions follow the registry's rates: the report says so, with no indicator table."""
+    argv = ["report", "--notebook", "revue_annuelle", "--territory", "ARA-42-01", "--annee", "2"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "revue_annuelle" / "ara-42-01-annee-2" / "tables.xlsx").exists()
+
+
 def test_level_positions_place_values_between_levels():
     review = annual_review(load_registry(EXAMPLE_REGISTRY), "ARA-42-02", 1, DATE)
     rows = review.indicators[review.indicators["mission"] == "acces_soins"]

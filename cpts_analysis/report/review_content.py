@@ -7,6 +7,7 @@ Each function only presents what the review computed; nothing here re-derives an
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -119,19 +120,24 @@ def indicator_display(review: AnnualReview, mission: str | None = None) -> pd.Da
         {
             "mission": rows["mission"].map(group_label),
             "libelle": rows["libelle"],
-            "indicator_kind": rows.apply(kind_text, axis=1),
+            "indicator_kind": _each_row(rows, kind_text),
             "initial_value": rows["valeur_initiale"].map(value_text),
-            "observed_value": rows.apply(observed_text, axis=1),
-            "levels": rows.apply(levels_text, axis=1),
-            "level_reached": rows.apply(reached_text, axis=1),
+            "observed_value": _each_row(rows, observed_text),
+            "levels": _each_row(rows, levels_text),
+            "level_reached": _each_row(rows, reached_text),
             "earned": rows["earned"],
             "maximum": rows["max_amount"],
-            "next_level": rows.apply(next_text, axis=1),
+            "next_level": _each_row(rows, next_text),
         }
     )
     if mission is not None:
         shown = shown.drop(columns="mission")
     return shown.reset_index(drop=True)
+
+
+def _each_row(rows: pd.DataFrame, text: Callable[[pd.Series], str]) -> pd.Series:
+    """``text`` of each row, a column even without rows (where ``apply`` gives a frame)."""
+    return rows.apply(text, axis=1, result_type="reduce")
 
 
 def unobserved_display(review: AnnualReview) -> pd.DataFrame:
