@@ -338,6 +338,19 @@ def test_review_report_of_a_cpts_paid_on_rates(tmp_path):
     assert (tmp_path / "revue_annuelle" / "ara-42-01-annee-2" / "tables.xlsx").exists()
 
 
+def test_batch_of_reviews_leaves_out_unsigned_cpts_and_says_so(caplog):
+    from cpts_analysis.runner.jobs import batch_jobs
+
+    registry = load_registry(EXAMPLE_REGISTRY)
+    signed = set(registry.cpts.loc[registry.cpts["date_signature"].notna(), "cpts_id"])
+    unsigned = set(registry.cpts["cpts_id"]) - signed
+    with caplog.at_level("WARNING"):
+        jobs = batch_jobs("cpts", "revue_annuelle", {"annee": 1, "date": DATE})
+    assert {job.parameters["cpts"] for job in jobs} == signed and unsigned
+    for cpts_id in unsigned:
+        assert f"« {cpts_id} » n'a pas signé de contrat ACI" in caplog.text
+
+
 def test_level_positions_place_values_between_levels():
     review = annual_review(load_registry(EXAMPLE_REGISTRY), "ARA-42-02", 1, DATE)
     rows = review.indicators[review.indicators["mission"] == "acces_soins"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ from cpts_analysis.runner.location import make_slug
 
 if TYPE_CHECKING:
     from cpts_analysis.territory.registry import Registry
+
+log = logging.getLogger(__name__)
 
 DEFAULT_NOTEBOOK = "comparaison_territoriale"
 DEFAULT_REGISTRY = EXAMPLE_REGISTRY
@@ -152,13 +155,22 @@ def report_job(notebook: str, inputs: NotebookInputs, label: str = "") -> Job:
 
 def batch_jobs(by: str, notebook: str | None, options: Mapping[str, object]) -> list[Job]:
     """One report per territory of the level ``by`` found in the registry: by default the
-    comparison for departments and regions, the profile for CPTS."""
+    comparison for departments and regions, the profile for CPTS. A subject the template
+    cannot report on (the annual review of a CPTS that has not signed) is left out, with a
+    warning that says why."""
     notebook = notebook or (PROFILE_NOTEBOOK if by == "cpts" else DEFAULT_NOTEBOOK)
     common = report_inputs(notebook, None, options)
-    return [
-        report_job(notebook, common.model_copy(update={common.SUBJECT: code}), label)
-        for code, label in territory_codes(by, common.registry_path)
-    ]
+    registry = loaded_registry(common.registry_path)
+    planned = []
+    for code, label in territory_codes(by, common.registry_path):
+        inputs = common.model_copy(update={common.SUBJECT: code})
+        try:
+            inputs.check_registry(registry)
+        except InputError as exc:  # e.g. no annual review for a CPTS that has not signed
+            log.warning("%s : pas de rapport pour %s (%s)", notebook, label, exc)
+            continue
+        planned.append(report_job(notebook, inputs, label))
+    return planned
 
 
 def territory_codes(by: str, registry: Path) -> list[tuple[str, str]]:
