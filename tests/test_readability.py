@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.collections import QuadMesh
+from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.text import Annotation
 from pypdf import PdfReader
 from region_registry import build_region_registry
@@ -84,6 +84,9 @@ def test_deployment_grid_above_25_cpts_lists_every_signed_cpts(comparison, names
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     late = int((comparison.deployment["etat"] == "en_retard").sum())
     assert f"non démarrée, délai dépassé ({late})" in legend
+    marked = comparison.deployment["etat"].isin(["en_retard", "demarree_en_retard"])
+    marks = [c for axes in grids for c in axes.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in marks) == int(marked.sum()) > 0
 
 
 def test_deployment_timeline_for_a_department(region71):
@@ -111,10 +114,13 @@ def test_indicator_bars_in_columns_list_every_cpts_highest_first(comparison, nam
     assert len(figure.axes) == 2  # 71 CPTS: two columns, one screen
     shown = [label.get_text() for axes in figure.axes for label in axes.get_yticklabels()]
     assert shown == density.sort_values(ascending=False).index.tolist()
+    bars = [len(c.get_paths()) for axes in figure.axes for c in axes.collections]
+    assert sum(bars) == len(density)
     figure.draw_without_rendering()
     for axes in figure.axes:
-        values = [t for t in axes.texts if isinstance(t, Annotation)]
-        assert values and all(t.get_window_extent().x1 <= axes.bbox.x1 for t in values)
+        assert not axes.texts  # the values are in the indicator table above the chart
+        assert axes.xaxis.get_gridlines()[0].get_visible()
+        assert not _overlapping([t.get_window_extent() for t in axes.get_xticklabels()])
 
 
 @pytest.mark.parametrize("spread", [1.0, 40.0, 400.0])
