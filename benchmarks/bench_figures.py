@@ -63,13 +63,14 @@ def record(steps: list[tuple[str, Callable[[], object]]]) -> list[tuple[str, flo
 
     shown: list[tuple[str, float, float, bytes]] = []
     clock = [0.0]
+    current = [""]  # the step being run
 
     def recorder(figure: Figure) -> None:
         built = time.perf_counter() - clock[0]
         start = time.perf_counter()
         image = plots.png(figure)
         rendered = time.perf_counter() - start
-        shown.append((f"{step}: {plots.alt_text(figure)[:50]}", built, rendered, image))
+        shown.append((f"{current[0]}: {plots.alt_text(figure)[:50]}", built, rendered, image))
         clock[0] = time.perf_counter()
 
     # Tables and headings are not drawn here (no kernel), only figures.
@@ -80,6 +81,7 @@ def record(steps: list[tuple[str, Callable[[], object]]]) -> list[tuple[str, flo
         module.display = lambda *args, **kwargs: None
     try:
         for step, call in steps:
+            current[0] = step
             clock[0] = time.perf_counter()
             call()
     finally:
@@ -99,12 +101,12 @@ def main() -> None:
     steps = sections(args.territory)
     record(steps)  # warm-up
     runs = [record(steps) for _ in range(args.repeat)]
-    print(f"{'figure':<62} {'build s':>8} {'png s':>7} {'png kB':>7}")
+    print(f"{'figure':<70} {'build s':>8} {'png s':>7} {'png kB':>7}")
     totals = [0.0, 0.0, 0]
     for index, (name, _, _, image) in enumerate(runs[0]):
         built = statistics.median(run[index][1] for run in runs)
         rendered = statistics.median(run[index][2] for run in runs)
-        print(f"{name:<62} {built:8.3f} {rendered:7.3f} {len(image) / 1000:7.0f}")
+        print(f"{name:<70} {built:8.3f} {rendered:7.3f} {len(image) / 1000:7.0f}")
         totals[0] += built
         totals[1] += rendered
         totals[2] += len(image)
@@ -112,8 +114,8 @@ def main() -> None:
             args.shots.mkdir(parents=True, exist_ok=True)
             slug = re.sub(r"\W+", "_", name.split(":")[0] + "_" + name.split(": ", 1)[1]).lower()
             (args.shots / f"{index:02d}_{slug[:40]}.png").write_bytes(image)
-    print(f"{'total (' + str(len(runs[0])) + ' figures)':<62} {totals[0]:8.3f} {totals[1]:7.3f}")
-    print(f"{'':<62} {'':>8} {'':>7} {totals[2] / 1000:7.0f}")
+    print(f"{'total (' + str(len(runs[0])) + ' figures)':<70} {totals[0]:8.3f} {totals[1]:7.3f}")
+    print(f"{'':<70} {'':>8} {'':>7} {totals[2] / 1000:7.0f}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
