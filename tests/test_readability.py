@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.collections import PathCollection, QuadMesh
@@ -164,6 +165,28 @@ def test_map_markers_and_legend_never_overlap(comparison, names):
     )
     assert not _overlapping([t.get_window_extent() for t in entries])
     assert all(t.get_window_extent().x1 <= figure.bbox.x1 for t in entries)  # none cut off
+
+
+def test_map_geometries_drawn_within_half_a_pixel_and_none_lost(comparison, names):
+    """The simplified communes move by less than a pixel of the drawn map, none vanishes,
+    and the region's map draws about half the points its communes hold."""
+    layers = map_layers(comparison, names)
+    figure = maps.territory_map(**layers)
+    figure.draw_without_rendering()
+    axes = figure.axes[0]
+    white = layers["white"]["geometry"].dropna().to_numpy()
+    drawn = axes.collections[1]  # contours, white zones, overlaps, outline
+    assert len(drawn.get_paths()) == len(white)
+    points = sum(len(path.vertices) for path in drawn.get_paths())
+    assert points < 0.6 * shapely.get_num_coordinates(white).sum()
+    tolerance = maps.half_pixel(layers["outline"], maps.MAP_WIDTH, figure.get_size_inches()[1])
+    simplified = maps.drawn(white, tolerance)
+    # The tolerance is half a pixel; GEOS's topology-keeping simplifier strays up to ~1.7 times
+    # it near a ring's first point: still under a pixel.
+    assert shapely.hausdorff_distance(simplified, white).max() <= 2 * tolerance
+    # half a pixel of the axes actually drawn, in degrees of longitude (at most)
+    pixels_per_degree = axes.bbox.width / (axes.get_xlim()[1] - axes.get_xlim()[0])
+    assert tolerance * pixels_per_degree <= 0.5 * maps.ASPECT + 1e-9
 
 
 @settings(max_examples=50, deadline=None)
