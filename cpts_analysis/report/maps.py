@@ -8,7 +8,7 @@ fast to draw; figures come from ``plots.new_figure``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
 
 import matplotlib
 import numpy as np
@@ -30,21 +30,35 @@ ASPECT = 0.7  # ~cos(45°): a degree of latitude is drawn 1/ASPECT times a degre
 TERRITORY_COLOURS = [c for i, c in enumerate(PALETTE) if i not in (14, 15)]
 
 
-def _path(geometry: shapely.Geometry) -> MplPath:
-    """A (multi)polygon with its holes as one matplotlib path."""
-    vertices, codes = [], []
-    for polygon in getattr(geometry, "geoms", [geometry]):
-        for ring in [polygon.exterior, *polygon.interiors]:
-            coords = list(ring.coords)
-            vertices += coords
-            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY]
-    return MplPath(vertices, codes)
+def _paths(geometries: np.ndarray) -> list[MplPath]:
+    """Each non-empty (multi)polygon, holes included, as one matplotlib path: its rings'
+    points read at once for the whole layer (a Python loop over rings took a region map's
+    building time)."""
+    polygons, owner = shapely.get_parts(geometries, return_index=True)
+    rings, ring_polygon = shapely.get_rings(polygons, return_index=True)
+    vertices, point_ring = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(vertices), MplPath.LINETO, dtype=MplPath.code_type)
+    starts = np.flatnonzero(np.diff(point_ring, prepend=-1))
+    codes[starts] = MplPath.MOVETO
+    codes[np.append(starts[1:], len(vertices)) - 1] = MplPath.CLOSEPOLY
+    bounds = np.searchsorted(owner[ring_polygon][point_ring], np.arange(len(geometries) + 1))
+    return [
+        MplPath(vertices[a:b], codes[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b > a
+    ]
 
 
 def layer(axes: matplotlib.axes.Axes, geometries, tolerance: float = 0.0, **style) -> None:
     """One collection per layer: thousands of communes draw several times faster than patches.
-    ``tolerance``: see :func:`drawn`."""
-    paths = [_path(g) for g in drawn(geometries, tolerance) if g is not None and not g.is_empty]
+    With a ``tolerance`` (see :func:`drawn`), the layer's paths are cached on disk by the
+    geometries' bytes: every report of a territory draws the same base layers."""
+    array = np.asarray([g for g in geometries if g is not None], dtype=object)
+    if not len(array):
+        return
+    if tolerance:
+        key = digest(tolerance, *shapely.to_wkb(array))
+        paths = cached("map-paths", key, lambda: _paths(drawn(array, tolerance)))
+    else:
+        paths = _paths(array)
     if paths:
         axes.add_collection(PathCollection(paths, **style))
 
@@ -61,19 +75,10 @@ def half_pixel(outline: shapely.Geometry, width: float, height: float) -> float:
     return 0.5 * ASPECT / scale
 
 
-def drawn(geometries: Iterable, tolerance: float) -> np.ndarray:
-    """``geometries`` simplified by ``tolerance`` (topology kept: no commune vanishes, however
-    small; GEOS may stray up to about twice the tolerance near a ring's first point), cached on
-    disk by their bytes: the same territory is drawn by every report of it."""
-    array = np.asarray(list(geometries), dtype=object)
-    if not tolerance or not len(array):
-        return array
-    key = digest(tolerance, *shapely.to_wkb(array))
-    return cached(
-        "drawn-geometry",
-        key,
-        lambda: shapely.simplify(array, tolerance, preserve_topology=True),
-    )
+def drawn(geometries: np.ndarray, tolerance: float) -> np.ndarray:
+    """``geometries`` simplified by ``tolerance``, topology kept: no commune vanishes, however
+    small (GEOS may stray up to about twice the tolerance near a ring's first point)."""
+    return shapely.simplify(geometries, tolerance, preserve_topology=True)
 
 
 def territory_map(
