@@ -30,8 +30,9 @@ ASPECT = 0.7  # ~cos(45°): a degree of latitude is drawn 1/ASPECT times a degre
 TERRITORY_COLOURS = [c for i, c in enumerate(PALETTE) if i not in (14, 15)]
 
 
-def _paths(geometries: np.ndarray) -> list[MplPath]:
-    """Each non-empty (multi)polygon, holes included, as one matplotlib path: its rings'
+def _paths(geometries: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each non-empty (multi)polygon, holes included, as the vertices and codes of one
+    matplotlib path (plain arrays: they outlive a matplotlib upgrade in the cache); its rings'
     points read at once for the whole layer (a Python loop over rings took a region map's
     building time)."""
     polygons, owner = shapely.get_parts(geometries, return_index=True)
@@ -42,9 +43,7 @@ def _paths(geometries: np.ndarray) -> list[MplPath]:
     codes[starts] = MplPath.MOVETO
     codes[np.append(starts[1:], len(vertices)) - 1] = MplPath.CLOSEPOLY
     bounds = np.searchsorted(owner[ring_polygon][point_ring], np.arange(len(geometries) + 1))
-    return [
-        MplPath(vertices[a:b], codes[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b > a
-    ]
+    return [(vertices[a:b], codes[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b > a]
 
 
 def layer(axes: matplotlib.axes.Axes, geometries, tolerance: float = 0.0, **style) -> None:
@@ -60,7 +59,7 @@ def layer(axes: matplotlib.axes.Axes, geometries, tolerance: float = 0.0, **styl
     else:
         paths = _paths(array)
     if paths:
-        axes.add_collection(PathCollection(paths, **style))
+        axes.add_collection(PathCollection([MplPath(*path) for path in paths], **style))
 
 
 def half_pixel(outline: shapely.Geometry, width: float, height: float) -> float:
