@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.collections import QuadMesh
+from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.text import Annotation
 from pypdf import PdfReader
 from region_registry import build_region_registry
@@ -84,6 +85,9 @@ def test_deployment_grid_above_25_cpts_lists_every_signed_cpts(comparison, names
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     late = int((comparison.deployment["etat"] == "en_retard").sum())
     assert f"non démarrée, délai dépassé ({late})" in legend
+    marked = comparison.deployment["etat"].isin(["en_retard", "demarree_en_retard"])
+    marks = [c for axes in grids for c in axes.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in marks) == int(marked.sum()) > 0
 
 
 def test_deployment_timeline_for_a_department(region71):
@@ -111,10 +115,13 @@ def test_indicator_bars_in_columns_list_every_cpts_highest_first(comparison, nam
     assert len(figure.axes) == 2  # 71 CPTS: two columns, one screen
     shown = [label.get_text() for axes in figure.axes for label in axes.get_yticklabels()]
     assert shown == density.sort_values(ascending=False).index.tolist()
+    bars = [len(c.get_paths()) for axes in figure.axes for c in axes.collections]
+    assert sum(bars) == len(density)
     figure.draw_without_rendering()
     for axes in figure.axes:
-        values = [t for t in axes.texts if isinstance(t, Annotation)]
-        assert values and all(t.get_window_extent().x1 <= axes.bbox.x1 for t in values)
+        assert not axes.texts  # the values are in the indicator table above the chart
+        assert axes.xaxis.get_gridlines()[0].get_visible()
+        assert not _overlapping([t.get_window_extent() for t in axes.get_xticklabels()])
 
 
 @pytest.mark.parametrize("spread", [1.0, 40.0, 400.0])
@@ -158,6 +165,28 @@ def test_map_markers_and_legend_never_overlap(comparison, names):
     )
     assert not _overlapping([t.get_window_extent() for t in entries])
     assert all(t.get_window_extent().x1 <= figure.bbox.x1 for t in entries)  # none cut off
+
+
+def test_map_geometries_drawn_within_half_a_pixel_and_none_lost(comparison, names):
+    """The simplified communes move by less than a pixel of the drawn map, none vanishes,
+    and the region's map draws about half the points its communes hold."""
+    layers = map_layers(comparison, names)
+    figure = maps.territory_map(**layers)
+    figure.draw_without_rendering()
+    axes = figure.axes[0]
+    white = layers["white"]["geometry"].dropna().to_numpy()
+    drawn = axes.collections[1]  # contours, white zones, overlaps, outline
+    assert len(drawn.get_paths()) == len(white)
+    points = sum(len(path.vertices) for path in drawn.get_paths())
+    assert points < 0.6 * shapely.get_num_coordinates(white).sum()
+    tolerance = maps.half_pixel(layers["outline"], maps.MAP_WIDTH, figure.get_size_inches()[1])
+    simplified = maps.drawn(white, tolerance)
+    # The tolerance is half a pixel; GEOS's topology-keeping simplifier strays up to ~1.7 times
+    # it near a ring's first point: still under a pixel.
+    assert shapely.hausdorff_distance(simplified, white).max() <= 2 * tolerance
+    # half a pixel of the axes actually drawn, in degrees of longitude (at most)
+    pixels_per_degree = axes.bbox.width / (axes.get_xlim()[1] - axes.get_xlim()[0])
+    assert tolerance * pixels_per_degree <= 0.5 * maps.ASPECT + 1e-9
 
 
 @settings(max_examples=50, deadline=None)

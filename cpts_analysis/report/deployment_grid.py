@@ -4,6 +4,7 @@ its state on the reference date (a timeline of 70 CPTS would be a 70-row wall)."
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.axes
 import matplotlib.colors
 import matplotlib.patches
 import numpy as np
@@ -44,10 +45,7 @@ def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
         axes.pcolormesh(
             grid, cmap=colours, vmin=-0.5, vmax=len(codes) - 0.5, edgecolors="white", linewidth=1
         )
-        for (y, x), state in np.ndenumerate(chunk.to_numpy()):
-            mark = GRID_STATES.get(state, ("", "", ""))[2]
-            if mark:
-                axes.text(x + 0.5, y + 0.5, mark, ha="center", va="center", fontsize=7)
+        _marks(axes, chunk.to_numpy())
         axes.set_xlim(0, len(missions))
         axes.set_ylim(rows, 0)
         axes.set_yticks(
@@ -74,6 +72,17 @@ def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
         "Missions socles au regard du calendrier de déploiement (cellules : CPTS × mission)"
     )
     return figure
+
+
+def _marks(axes: matplotlib.axes.Axes, states: np.ndarray) -> None:
+    """Each state's mark in its cells, as one scatter of text-shaped markers per mark: a text
+    per cell (47 in the region's grid) cost a fifth of the figure's drawing."""
+    for state, (_, _, mark) in GRID_STATES.items():
+        rows, columns = np.nonzero(states == state)
+        if mark and len(rows):
+            axes.scatter(
+                columns + 0.5, rows + 0.5, s=36, marker=f"${mark}$", color="black", linewidths=0
+            )
 
 
 def grid_columns(count: int) -> tuple[int, int]:

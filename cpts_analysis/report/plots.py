@@ -375,23 +375,25 @@ def skewed(low: float, high: float) -> bool:
 
 def ranked_bars(values: pd.Series, title: str, unit: str) -> Figure:
     """Bars of one indicator per CPTS (``values`` indexed by CPTS name), highest on top (in
-    columns above ``COMPACT_ABOVE`` CPTS)."""
+    columns above ``COMPACT_ABOVE`` CPTS). The indicator table above holds the values: written
+    on 56 bars too, they were a third of the drawing time; a grid reads them roughly."""
     ordered = values.dropna().sort_values(ascending=False)
     log = bool(len(ordered)) and skewed(ordered.iloc[-1], ordered.iloc[0])
     figure, panels = _bar_panels(len(ordered))
     for axes, rows in panels:
         chunk = ordered.iloc[rows]
-        axes.barh(chunk.index, chunk.to_numpy(), color="#3182bd")
-        value_labels(
-            axes, chunk, lambda v: format_number(v, 0 if abs(v) >= 100 else 1), fontsize="x-small"
-        )
+        positions = np.arange(len(chunk), dtype=float)
+        lengths = chunk.to_numpy(dtype=float)
+        zeros = np.zeros(len(chunk))
+        bar_collection(axes, positions, lengths, zeros, horizontal=True, facecolors="#3182bd")
+        axes.set_yticks(positions, chunk.index.tolist())
+        axes.grid(axis="x", color="#d9d9d9", linewidth=0.6)
+        axes.set_axisbelow(True)
         if log:
             axes.set_xscale("log")
-            # Unlabelled minor ticks cost a quarter of the figure's drawing (~0.2 s) and add
-            # nothing to a ranking whose values are written on the bars.
+            # Unlabelled minor ticks cost a quarter of the drawing (~0.2 s) for nothing.
             axes.xaxis.set_minor_locator(NullLocator())
-        # Room for the value written after the longest bar: narrower columns need more.
-        axes.margins(x=0.2 if len(panels) > 1 else 0.1)
+            axes.set_xlim(ordered.iloc[-1] / 2, ordered.iloc[0] * 1.5)  # bars start off-axis
         axes.xaxis.set_major_formatter(INTEGERS)
         axes.set_xlabel(f"{unit} (échelle logarithmique)" if log else unit)
     figure.suptitle(title)
