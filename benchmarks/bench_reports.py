@@ -145,7 +145,8 @@ def main() -> None:
         except SystemExit as exc:
             print(f"(b) report --territory 84, {name}: not measured ({str(exc).splitlines()[-1]})")
             continue
-        reports[name] = (wall, out / "comparaison_territoriale" / "84" / "report.ipynb")
+        # The folder is named after the territory (``region-84-…``; ``84`` before 0.2)
+        reports[name] = (wall, next(out.rglob("report.ipynb")))
         print(
             f"(b) report --territory 84, {name}: {ratio(wall, empty_run, target)}, "
             f"{memory(rss, pss)}"
