@@ -145,7 +145,7 @@ def main() -> None:
         except SystemExit as exc:
             print(f"(b) report --territory 84, {name}: not measured ({str(exc).splitlines()[-1]})")
             continue
-        # The folder is named after the territory (``region-84-…``; ``84`` before 0.2)
+        # The folder is named after the territory (``region-84-…``; ``84`` in 0.1.0)
         reports[name] = (wall, next(out.rglob("report.ipynb")))
         print(
             f"(b) report --territory 84, {name}: {ratio(wall, empty_run, target)}, "
