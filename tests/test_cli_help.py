@@ -61,6 +61,26 @@ def test_date_options_show_the_french_form_and_take_both(capsys):
     assert capsys.readouterr().out == from_french
 
 
+@pytest.mark.parametrize(
+    ("argv", "french"),
+    [
+        (["territories"], "arguments obligatoires manquants : CHEMIN"),
+        (["revue"], "arguments obligatoires manquants : --cpts, --annee"),
+        (["tier", "60000", "--foo"], "arguments non reconnus : --foo"),
+        (["budget", "--territory"], "argument --territory : une valeur attendue"),
+        (["funding", "--population", "6000", "--format", "xml"], "choix invalide : 'xml'"),
+        (["nope"], "choix invalide : 'nope'"),
+    ],
+)
+def test_usage_errors_read_in_french(argv, french, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and french in err, err
+    english = ("required", "unrecognized", "expected", "invalid choice", "choose from")
+    assert not any(word in err for word in english)
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])

@@ -227,9 +227,12 @@ def cmd_funding(args: argparse.Namespace) -> int:
             )
         )
         shown.loc[len(shown)] = [TOTAL, "", total, ""]
+        from cpts_analysis.analysis.readable import rule_set_labels
+
+        rules = rule_set_labels().get(payload["rule_set"], payload["rule_set"])
         head = (
-            f"{args.population} habitants → taille {payload['tier']} ; règles "
-            f"« {payload['rule_set']} » ; année de contrat {args.contract_year}"
+            f"{args.population} habitants → taille {payload['tier']} ; règles : {rules} ; "
+            f"année de contrat {args.contract_year}"
         )
         return head + "\n\n" + render_text(shown, {header("amount"): euro_cell})
 

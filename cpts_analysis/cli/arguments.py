@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable
@@ -50,8 +51,36 @@ class Parser(argparse.ArgumentParser):
             self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: erreur : {message}\n")
+        sys.stderr.write(f"{self.prog}: erreur : {in_french(message)}\n")
         raise SystemExit(EXIT_USAGE)
+
+
+# argparse's own usage errors (Python 3.11+), as French users should read them.
+ARGPARSE_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
+    (r"unrecognized arguments: (.*)", r"arguments non reconnus : \1"),
+    (r"one of the arguments (.*) is required", r"un des arguments \1 est obligatoire"),
+    (r"not allowed with argument (.*)", r"incompatible avec l'argument \1"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"choix invalide : \1 (choix possibles : \2)"),
+    (r"invalid (\S+) value: (.*)", r"valeur invalide : \2"),
+    (r"expected one argument", "une valeur attendue"),
+    (r"expected at most one argument", "au plus une valeur attendue"),
+    (r"expected at least one argument", "au moins une valeur attendue"),
+    (r"expected (\d+) arguments?", r"\1 valeurs attendues"),
+    (r"ambiguous option: (\S+) could match (.*)", r"option ambiguë : \1 peut désigner \2"),
+    (r"ignored explicit argument (.*)", r"valeur en trop ignorée : \1"),
+]
+
+
+def in_french(message: str) -> str:
+    """An argparse message in French: its own phrases translated, ours kept as they are."""
+    prefix, sep, rest = message.partition(": ")
+    if sep and prefix.startswith("argument "):  # « argument --date: <why> »
+        return f"{prefix} : {in_french(rest)}"
+    for pattern, french in ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            return re.sub(pattern, french, message, flags=re.DOTALL)
+    return message
 
 
 def _french(parse: Callable[[str], Any]) -> Callable[[str], Any]:
