@@ -227,7 +227,7 @@ def test_report_with_separate_indicator_file(tmp_path):
     assert {"Budget annuel", "Indicateurs"} <= set(book.sheetnames)
     rows = list(book["Indicateurs"].iter_rows(values_only=True))
     assert rows[0][:2] == (HEADERS["cpts_id"], HEADERS["indicateur"])
-    assert {row[1] for row in rows[1:]} == {"densite", "surface", "medecins"}
+    assert {row[1] for row in rows[1:]} == {"Densité de population", "Surface", "Médecins"}
 
 
 def test_bad_indicator_file_stops_report_before_any_kernel(capsys, tmp_path):

@@ -11,10 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cpts_analysis.analysis.comparison import compare_territory
 from cpts_analysis.cli.main import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.jobs import report_inputs, report_job
+from cpts_analysis.territory.registry import load_registry
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +40,21 @@ def python_text(notebook: Path) -> list[str]:
 @pytest.mark.parametrize("notebook", sorted(GOLDENS.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_shipped_registry_reports_hold_no_python_text(notebook):
     assert python_text(notebook) == []
+
+
+def test_region_report_with_late_missions_holds_no_python_text(tmp_path):
+    """Late and overdue missions draw marks in the deployment grid: on 01/12/2026 the region
+    has both (the goldens' date has neither). Its marks once logged « findfont » lines."""
+    options = {"date": "2026-12-01"}
+    job = report_job(
+        "comparaison_territoriale", report_inputs("comparaison_territoriale", "84", options)
+    )
+    batch = run_batch([job], tmp_path, workers=1, timeout=600)
+    assert not batch.any_failed, [str(result.error) for result in batch.failed]
+    registry = load_registry(EXAMPLE_REGISTRY)
+    states = set(compare_territory(registry, "region:84", "2026-12-01").deployment["etat"])
+    assert {"demarree_en_retard", "en_retard"} <= states
+    assert python_text(batch.results[0].folder / "report.ipynb") == []
 
 
 @pytest.fixture(scope="module")

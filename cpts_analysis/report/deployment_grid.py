@@ -10,6 +10,8 @@ import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
 
 from cpts_analysis.aci.missions import group_label
 from cpts_analysis.core.formatting import sort_key
@@ -75,14 +77,23 @@ def deployment_grid(deployment: pd.DataFrame, names: pd.Series) -> Figure:
 
 
 def _marks(axes: matplotlib.axes.Axes, states: np.ndarray) -> None:
-    """Each state's mark in its cells, as one scatter of text-shaped markers per mark: a text
-    per cell (47 in the region's grid) cost a fifth of the figure's drawing."""
+    """Each state's mark in its cells, as one scatter per mark: a text per cell (47 in the
+    region's grid) cost a fifth of the figure's drawing."""
     for state, (_, _, mark) in GRID_STATES.items():
         rows, columns = np.nonzero(states == state)
         if mark and len(rows):
             axes.scatter(
-                columns + 0.5, rows + 0.5, s=36, marker=f"${mark}$", color="black", linewidths=0
+                columns + 0.5, rows + 0.5, s=36, marker=_glyph(mark), color="black", linewidths=0
             )
+
+
+def _glyph(mark: str) -> Path:
+    """``mark`` in the figures' font as a marker centred on its cell. Not a ``$!$`` marker:
+    mathtext looks for fonts the machine may lack and logs « findfont » lines, which reached
+    the reports."""
+    outline = TextPath((0, 0), mark, size=1)
+    box = outline.get_extents()
+    return Path(outline.vertices - [box.x0 + box.width / 2, box.y0 + box.height / 2], outline.codes)
 
 
 def grid_columns(count: int) -> tuple[int, int]:
