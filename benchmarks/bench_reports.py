@@ -177,7 +177,8 @@ def main() -> None:
     batch_wall, batch_rss, batch_pss = measure(batch, env)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     records = manifest.get("reports", manifest)
-    durations = {key: r["attempt"]["duration_s"] or 0 for key, r in records.items()}
+    # Manifest format 2 keeps each report's last run under "attempt"; format 1 (0.1.0) at the top
+    durations = {key: r.get("attempt", r)["duration_s"] or 0 for key, r in records.items()}
     print(
         f"(c) batch by department, {len(durations)} reports, {args.workers} workers: "
         f"{batch_wall:6.2f} s wall, {memory(batch_rss, batch_pss)}"
