@@ -215,6 +215,7 @@ def cmd_funding(args: argparse.Namespace) -> int:
 
     def text() -> str:
         from cpts_analysis.aci.missions import group_label
+        from cpts_analysis.analysis.readable import rule_set_labels
 
         shown = to_french(
             pd.DataFrame(
@@ -227,8 +228,6 @@ def cmd_funding(args: argparse.Namespace) -> int:
             )
         )
         shown.loc[len(shown)] = [TOTAL, "", total, ""]
-        from cpts_analysis.analysis.readable import rule_set_labels
-
         rules = rule_set_labels().get(payload["rule_set"], payload["rule_set"])
         head = (
             f"{args.population} habitants → taille {payload['tier']} ; règles : {rules} ; "

@@ -78,8 +78,8 @@ def in_french(message: str) -> str:
     if sep and prefix.startswith("argument "):  # « argument --date: <why> »
         return f"{prefix} : {in_french(rest)}"
     for pattern, french in ARGPARSE_MESSAGES:
-        if re.fullmatch(pattern, message, flags=re.DOTALL):
-            return re.sub(pattern, french, message, flags=re.DOTALL)
+        if match := re.fullmatch(pattern, message, flags=re.DOTALL):
+            return match.expand(french)
     return message
 
 

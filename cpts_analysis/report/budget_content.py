@@ -8,7 +8,7 @@ from cpts_analysis.aci.missions import group_label
 from cpts_analysis.analysis.budget import YEAR_COLUMNS, budget_by_mission
 from cpts_analysis.core.formatting import format_euros
 from cpts_analysis.core.vocabulary import BUDGET_STATES, TOTAL
-from cpts_analysis.report.tables import amount_cell, formatted
+from cpts_analysis.report.tables import amount_cell, each_row, formatted
 
 
 def budget_state(row: pd.Series) -> str:
@@ -30,8 +30,7 @@ def budget_frame(lines: pd.DataFrame) -> pd.DataFrame:
     shown["amount"] = table["amount"]
     if table["renewal"].any():  # the tacit renewal is a hypothesis: say how much rests on it
         shown["renewal_amount"] = table["renewal"]
-    states = table.apply(budget_state, axis=1) if len(table) else pd.Series(dtype=str)
-    shown["budget_state"] = states
+    shown["budget_state"] = each_row(table, budget_state)
     sums = {column: table[column] for column in [*missions, "amount"]}
     if "renewal_amount" in shown:
         sums["renewal_amount"] = table["renewal"]

@@ -7,7 +7,6 @@ Each function only presents what the review computed; nothing here re-derives an
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ from cpts_analysis.report import plots
 from cpts_analysis.report.about import report_meta
 from cpts_analysis.report.inputs import ReviewInputs
 from cpts_analysis.report.sidecars import save_sidecars
-from cpts_analysis.report.tables import amount_cell, formatted, render_text
+from cpts_analysis.report.tables import amount_cell, each_row, formatted, render_text
 
 LEVEL_COLOURS = {"none": "#c0504d", "partial": "#f0a030", "top": "#4f9a4f"}
 OVERSHOOT = 0.25  # how far past the top level a value beyond it is drawn, in levels
@@ -120,24 +119,19 @@ def indicator_display(review: AnnualReview, mission: str | None = None) -> pd.Da
         {
             "mission": rows["mission"].map(group_label),
             "libelle": rows["libelle"],
-            "indicator_kind": _each_row(rows, kind_text),
+            "indicator_kind": each_row(rows, kind_text),
             "initial_value": rows["valeur_initiale"].map(value_text),
-            "observed_value": _each_row(rows, observed_text),
-            "levels": _each_row(rows, levels_text),
-            "level_reached": _each_row(rows, reached_text),
+            "observed_value": each_row(rows, observed_text),
+            "levels": each_row(rows, levels_text),
+            "level_reached": each_row(rows, reached_text),
             "earned": rows["earned"],
             "maximum": rows["max_amount"],
-            "next_level": _each_row(rows, next_text),
+            "next_level": each_row(rows, next_text),
         }
     )
     if mission is not None:
         shown = shown.drop(columns="mission")
     return shown.reset_index(drop=True)
-
-
-def _each_row(rows: pd.DataFrame, text: Callable[[pd.Series], str]) -> pd.Series:
-    """``text`` of each row, a column even without rows (where ``apply`` gives a frame)."""
-    return rows.apply(text, axis=1, result_type="reduce")
 
 
 def unobserved_display(review: AnnualReview) -> pd.DataFrame:

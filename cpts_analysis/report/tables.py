@@ -135,6 +135,11 @@ def formatted(
     return labelled_rows(shown)
 
 
+def each_row(rows: pd.DataFrame, text: Callable[[pd.Series], str]) -> pd.Series:
+    """``text`` of each row, a column even without rows (where ``apply`` gives a frame)."""
+    return rows.apply(text, axis=1, result_type="reduce")
+
+
 def labelled_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The first column as row labels, its title in the header row's corner.
 
