@@ -176,6 +176,9 @@ LEVELS = {"departement": "Département", "region": "Région"}
 
 TOTAL = "Total"
 TIER = "Taille"
+FIGURE_PENDING = "Figure en cours de dessin…"
+"""Shown in place of a figure drawn apart until its image replaces it (never in a finished
+report)."""
 
 HEADERS = {
     # registry and territory columns

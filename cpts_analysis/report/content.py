@@ -31,7 +31,7 @@ from cpts_analysis.core.vocabulary import (
 from cpts_analysis.report.about import DATA_VINTAGES, report_meta
 from cpts_analysis.report.inputs import NotebookInputs, ScenarioInputs
 from cpts_analysis.report.shared_communes import format_share
-from cpts_analysis.report.sidecars import save_sidecars
+from cpts_analysis.report.sidecars import Sidecars, save_sidecars, start_sidecars
 from cpts_analysis.report.tables import (
     Formatter,
     amount_cell,
@@ -201,10 +201,15 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
 
 def comparison_sidecars(
     result: Comparison, inputs: NotebookInputs, extra: dict[str, pd.DataFrame] | None = None
-) -> None:
+) -> Sidecars:
     """Headline JSON and workbook of the comparison report (no-op outside the runner);
-    ``extra`` sheets follow the comparison's own (budget, indicators)."""
-    save_sidecars(
+    ``extra`` sheets follow the comparison's own (budget, indicators).
+
+    Its region workbook is the report's largest file (a sheet row per member commune): it is
+    written in the background, while the last cells draw; the last cell calls
+    :meth:`~cpts_analysis.report.sidecars.Sidecars.finish`.
+    """
+    return start_sidecars(
         inputs.output_dir,
         headline=result.headline(),
         tables={
@@ -223,6 +228,7 @@ def comparison_sidecars(
             f"Comparaison territoriale des CPTS — {result.territory.title}",
             [result.rule_set],
         ),
+        background=True,
     )
 
 

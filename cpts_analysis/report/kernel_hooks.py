@@ -22,17 +22,27 @@ from collections.abc import Callable
 def preload() -> None:
     """Import what every template's first cell needs, then freeze it out of the collector.
 
-    Run by a kernel started ahead of its report, while the caller still loads its own modules.
+    Run by a kernel started ahead of its report, while the caller still loads its own modules;
+    such a kernel runs reports only, so its figures are drawn apart, on the other cores.
     """
-    from cpts_analysis.report import content  # noqa: F401  (imports the rest of the layer)
+    from cpts_analysis.report import (
+        content,  # noqa: F401  (imports the rest of the layer)
+        figure_output,
+    )
+
+    figure_output.draw_apart()
 
     gc.freeze()
 
 
 def reset() -> None:
-    """Empty the namespace between two reports of a warm kernel, keeping modules and caches."""
+    """Empty the namespace between two reports of a warm kernel, keeping modules and caches;
+    no background work of the last report survives it."""
     from IPython import get_ipython
 
+    from cpts_analysis.report import figure_output
+
+    figure_output.forget()
     gc.unfreeze()
     get_ipython().reset(new_session=False)  # what ``%reset -f`` does; collects
     gc.freeze()

@@ -7,7 +7,6 @@ shown as PNG images by ``show``, so outputs do not depend on the notebook's back
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,11 @@ from cpts_analysis.core.formatting import format_euros, format_number, format_pe
 from cpts_analysis.core.vocabulary import TIER, header
 from cpts_analysis.report.deployment_grid import deployment_grid, grid_columns
 
+# Notebooks draw with this module and show with it: ``plots.show(plots.funding_by_mission(…))``
+from cpts_analysis.report.figure_output import alt_text as alt_text
+from cpts_analysis.report.figure_output import png as png
+from cpts_analysis.report.figure_output import show as show
+
 EUROS = FuncFormatter(lambda value, _: format_euros(value))
 INTEGERS = FuncFormatter(lambda value, _: format_number(value))
 COMPACT_ABOVE = 25
@@ -37,30 +41,6 @@ PALETTE = [matplotlib.colormaps["tab20"](i) for i in range(20)]
 def new_figure(width: float = 10, height: float = 5) -> tuple[Figure, matplotlib.axes.Axes]:
     figure = Figure(figsize=(width, height), dpi=90, layout="constrained")
     return figure, figure.subplots()
-
-
-def png(figure: Figure) -> bytes:
-    """The figure as PNG bytes, without the timestamped metadata matplotlib adds by default."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def show(figure: Figure) -> None:
-    """Display a figure in a notebook as an inline PNG, its titles as the image's text."""
-    from IPython.display import Image, display
-
-    display(Image(png(figure)), metadata={"image/png": {"alt": alt_text(figure)}})
-
-
-def alt_text(figure: Figure) -> str:
-    """The figure's titles, for the ``alt`` of its image in the HTML and PDF reports: screen
-    readers speak it, and without it nbconvert writes an English placeholder."""
-    titles = [figure.get_suptitle(), *(axes.get_title() for axes in figure.axes)]
-    text = " — ".join(dict.fromkeys(title for title in titles if title))
-    if not text:
-        raise ValueError("figure sans titre : son image n'aurait pas de texte alternatif")
-    return text
 
 
 def mission_colours(missions: list[str]) -> dict[str, tuple]:

@@ -24,10 +24,73 @@ import pandas as pd
 from cpts_analysis.core.files import atomic_path, write_text_atomic
 from cpts_analysis.core.vocabulary import SHEETS, Kind
 from cpts_analysis.report.about import about_rows
+from cpts_analysis.report.background import Forked
+from cpts_analysis.report.figure_output import all_drawn
 from cpts_analysis.report.workbook import write_workbook
 
 HEADLINE_FILE = "headline.json"
 TABLES_FILE = "tables.xlsx"
+
+
+class Sidecars:
+    """Sidecars being written: the workbook (maybe in a forked child, see
+    :mod:`~cpts_analysis.report.background`) now, ``headline.json`` by :meth:`finish`."""
+
+    def __init__(self, folder: Path | None, payload: dict, workbook: Forked | None) -> None:
+        self._folder, self._payload, self._workbook = folder, payload, workbook
+
+    def finish(self) -> None:
+        """Wait for the figures drawn apart and the workbook, then write ``headline.json``: its
+        presence tells the runner the notebook reached its end with every output complete."""
+        all_drawn()
+        if self._workbook is not None:
+            self._workbook.wait()
+        if self._folder is not None:
+            text = json.dumps(self._payload, ensure_ascii=False, indent=2, allow_nan=False)
+            write_text_atomic(self._folder / HEADLINE_FILE, text + "\n")
+
+
+def start_sidecars(
+    output_dir: str,
+    headline: dict,
+    tables: dict[str, pd.DataFrame],
+    meta: dict,
+    labels: Mapping[str, str] | None = None,
+    kinds: Mapping[str, Kind] | None = None,
+    *,
+    background: bool = False,
+) -> Sidecars:
+    """Start writing ``tables.xlsx`` into ``output_dir`` (in a forked child if ``background``,
+    while the next cells run); :meth:`Sidecars.finish` completes it. A no-op when
+    ``output_dir`` is ``""``, the template default: a notebook opened by hand writes nothing.
+
+    Tables are named by a key of :data:`~cpts_analysis.core.vocabulary.SHEETS` (or a French
+    name). The workbook is French (:func:`~cpts_analysis.report.workbook.write_workbook`; ``labels``
+    and ``kinds`` for columns only the caller can name, such as rule set ids) and opens on an
+    « À propos » sheet made from ``meta``. Nothing is printed, so the generation time never lands
+    in a cell output.
+    """
+    if not output_dir:
+        return Sidecars(None, {}, None)
+    folder = Path(output_dir)
+    produced = dt.datetime.now().replace(microsecond=0)
+    payload = {
+        "headline": to_json(headline),
+        "meta": {**to_json(meta), "generated_at": produced.isoformat()},
+    }
+    if not tables:
+        return Sidecars(folder, payload, None)
+    sheets = {SHEETS.get(name, name): table for name, table in tables.items()}
+    about = about_rows(meta, produced)
+
+    def write() -> None:
+        with atomic_path(folder / TABLES_FILE) as temporary:
+            write_workbook(temporary, sheets, labels, kinds, about)
+
+    if background:
+        return Sidecars(folder, payload, Forked(f"L'écriture de {TABLES_FILE}", write))
+    write()
+    return Sidecars(folder, payload, None)
 
 
 def save_sidecars(
@@ -38,31 +101,8 @@ def save_sidecars(
     labels: Mapping[str, str] | None = None,
     kinds: Mapping[str, Kind] | None = None,
 ) -> None:
-    """Write ``tables.xlsx`` then ``headline.json`` into ``output_dir``; no-op when it is ``""``.
-
-    Tables are named by a key of :data:`~cpts_analysis.core.vocabulary.SHEETS` (or a French
-    name). The workbook is French (:func:`~cpts_analysis.report.workbook.write_workbook`; ``labels``
-    and ``kinds`` for columns only the caller can name, such as rule set ids) and opens on an
-    « À propos » sheet made from ``meta``.
-
-    ``""`` is the template default, so a notebook opened by hand runs without writing anywhere.
-    ``headline.json`` comes last: its presence tells the runner the notebook reached its end.
-    Nothing is printed, so the generation time never lands in a cell output.
-    """
-    if not output_dir:
-        return
-    folder = Path(output_dir)
-    produced = dt.datetime.now().replace(microsecond=0)
-    if tables:
-        with atomic_path(folder / TABLES_FILE) as temporary:
-            sheets = {SHEETS.get(name, name): table for name, table in tables.items()}
-            write_workbook(temporary, sheets, labels, kinds, about_rows(meta, produced))
-    payload = {
-        "headline": to_json(headline),
-        "meta": {**to_json(meta), "generated_at": produced.isoformat()},
-    }
-    text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
-    write_text_atomic(folder / HEADLINE_FILE, text + "\n")
+    """Write ``tables.xlsx`` then ``headline.json`` (see :func:`start_sidecars`)."""
+    start_sidecars(output_dir, headline, tables, meta, labels, kinds).finish()
 
 
 def read_headline(folder: Path) -> dict:

@@ -25,7 +25,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from cpts_analysis.report.sidecars import HEADLINE_FILE, read_headline
 from cpts_analysis.runner import kernels
-from cpts_analysis.runner.export import build_header, write_html
+from cpts_analysis.runner.export import build_header, warm_up, write_html
 from cpts_analysis.runner.kernels import KERNEL_ARGUMENTS, KERNEL_NAME
 from cpts_analysis.runner.location import default_slug, report_dir, report_key
 from cpts_analysis.runner.params import OUTPUT_DIR, check_parameters
@@ -148,6 +148,7 @@ def run_report(
     staging: Path | None = None
     try:
         staging = new_staging(folder)
+        warm_up()  # while the kernel computes
         nb = _execute(
             notebook,
             {**parameters, OUTPUT_DIR: str(staging)},

@@ -1,7 +1,10 @@
 """Executed notebook → one self-contained, offline HTML page in French.
 
 One ``HTMLExporter`` is built per process and reused: building it (template discovery, Jinja
-environment) costs more than rendering a report, and the nbconvert CLI would cost ~20×.
+environment) costs more than rendering a report, and the nbconvert CLI would cost ~20×. A
+process about to export starts :func:`warm_up` first: the first page then finds the exporter
+built and its Markdown parser, sanitiser and templates compiled, done in a thread while the
+kernel computes.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import datetime as dt
 import functools
 import html
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +77,37 @@ def build_header(stem: str, label: str, parameters: dict[str, Any], meta: dict) 
     )
 
 
+_rendering = threading.Lock()  # one exporter per process: one page at a time
+
+
+@functools.cache
+def warm_up() -> threading.Thread:
+    """Render a sample page (heading, table, image) in a daemon thread, once per process."""
+    cells = [
+        nbformat.v4.new_markdown_cell("# Titre\n\nTexte *mis en forme*."),
+        nbformat.v4.new_code_cell(
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    {"text/html": "<table><tr><td>1</td></tr></table>", "image/png": _PIXEL},
+                )
+            ]
+        ),
+    ]
+    sample = nbformat.v4.new_notebook(cells=cells)
+    thread = threading.Thread(
+        target=render_html, args=(sample, Header("Titre", "01/01/2025")), daemon=True
+    )
+    thread.start()
+    return thread
+
+
+_PIXEL = (  # a 1×1 PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4Dw"
+    "ABBAEAwS2OUAAAAABJRU5ErkJggg=="
+)
+
+
 @functools.cache
 def _exporter() -> HTMLExporter:
     config = Config()
@@ -96,7 +131,8 @@ def render_html(nb: nbformat.NotebookNode, header: Header) -> str:
     nb.metadata["title"] = (
         f"{header.title} – {header.subtitle}" if header.subtitle else header.title
     )
-    page, _ = _exporter().from_notebook_node(nb, resources={"cpts_header": header})
+    with _rendering:
+        page, _ = _exporter().from_notebook_node(nb, resources={"cpts_header": header})
     # The lab theme's CSS comments cite web pages: dropped so the page names no URL of its own.
     head, body_tag, body = page.partition("<body")
     body, toc = _table_of_contents(body)
