@@ -105,7 +105,7 @@ def test_a_figure_outside_a_report_is_drawn_in_place(tmp_path):
 
 def test_a_child_killed_is_reported():
     job = Forked("Le calcul", lambda: os.kill(os.getpid(), signal.SIGKILL) or b"")
-    with pytest.raises(BackgroundError, match="^Le calcul a échoué : .*SIGKILL$"):
+    with pytest.raises(BackgroundError, match=r"^Le calcul a échoué : .*SIGKILL$"):
         job.wait()
 
 
@@ -130,7 +130,8 @@ def test_workbook_written_in_background_is_the_workbook_written_in_place(tmp_pat
 
 def test_a_workbook_that_fails_in_background_leaves_no_file(tmp_path):
     sidecars = _sidecars(tmp_path, pd.DataFrame({"objet": [_Unprintable()]}))
-    with pytest.raises(BackgroundError, match="^L'écriture de tables.xlsx a échoué : .*illisible"):
+    failure = r"^L'écriture de tables\.xlsx a échoué : .*illisible"
+    with pytest.raises(BackgroundError, match=failure):
         sidecars.finish()
     assert list(tmp_path.iterdir()) == []  # neither headline.json nor a temporary workbook
 

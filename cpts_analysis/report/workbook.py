@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from cpts_analysis.analysis.readable import readable_frame
@@ -105,10 +106,9 @@ def _write_table(
     headers = [str(column) for column in frame.columns]
     for number, (header, kind) in enumerate(zip(headers, kinds, strict=True)):
         sheet.write_string(0, number, header, styles.header)
-        cells = [to_cell(value) for value in frame.iloc[:, number]]
-        for row, value in enumerate(cells, start=1):
-            write_cell(sheet, styles, row, number, value, kind)
-        width = max([_width(header), *(_display_width(v, kind) for v in cells)])
+        cells = _Cells(to_cells(frame.iloc[:, number]))
+        cells.write(sheet, styles, number, kind)
+        width = max(_width(header), cells.width(kind))
         sheet.set_column(number, number, _fitted(width), styles.cell(kind))
     sheet.freeze_panes(1, 0)
     if headers:
@@ -131,18 +131,80 @@ def write_cell(
     sheet: Worksheet, styles: _Styles, row: int, column: int, value: Any, kind: Kind | None
 ) -> None:
     """One cell by its Python type; text always as text, quote-prefixed when it could run."""
-    if value is None:
-        return
-    if isinstance(value, str):
-        sheet.write_string(row, column, value, styles.cell(kind, quoted=formula_like(value)))
-    elif isinstance(value, dt.date):
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime.combine(value, dt.time())
-        sheet.write_datetime(row, column, value, styles.cell(kind or Kind.DATE))
-    elif isinstance(value, int | float):
-        sheet.write_number(row, column, value, styles.cell(kind))
-    else:
-        sheet.write_string(row, column, str(value), styles.cell(kind))
+    _Cells([value], first_row=row).write(sheet, styles, column, kind)
+
+
+class _Cells:
+    """Cells of one column (:func:`to_cell` values) grouped by the xlsxwriter method that writes
+    them, as ``(row, value)``: a cell's type is looked at once, a group's format once."""
+
+    def __init__(self, cells: Iterable[Any], first_row: int = 1) -> None:
+        self.texts: list[tuple[int, str]] = []
+        self.unquoted: set[int] = set()  # rows of other objects' text, never quote-prefixed
+        self.numbers: list[tuple[int, int | float]] = []
+        self.dates: list[tuple[int, dt.datetime]] = []
+        exact = {
+            str: self.texts.append,
+            float: self.numbers.append,
+            int: self.numbers.append,
+            dt.datetime: self.dates.append,
+        }
+        for row, value in enumerate(cells, start=first_row):
+            if value is not None:
+                exact.get(value.__class__, self._other)((row, value))
+
+    def _other(self, cell: tuple[int, Any]) -> None:
+        row, value = cell
+        if isinstance(value, str):
+            self.texts.append(cell)
+        elif isinstance(value, dt.date):
+            if not isinstance(value, dt.datetime):
+                value = dt.datetime.combine(value, dt.time())
+            self.dates.append((row, value))
+        elif isinstance(value, int | float):
+            self.numbers.append(cell)
+        else:  # another object: its text, as text
+            self.texts.append((row, str(value)))
+            self.unquoted.add(row)
+
+    def write(self, sheet: Worksheet, styles: _Styles, column: int, kind: Kind | None) -> None:
+        plain, quoted = styles.cell(kind), styles.cell(kind, quoted=True)
+        for row, text in self.texts:
+            style = quoted if formula_like(text) and row not in self.unquoted else plain
+            sheet.write_string(row, column, text, style)
+        for row, number in self.numbers:
+            sheet.write_number(row, column, number, plain)
+        dated = styles.cell(kind or Kind.DATE)
+        for row, date in self.dates:
+            sheet.write_datetime(row, column, date, dated)
+
+    def width(self, kind: Kind | None) -> float:
+        """The widest cell as a reader sees it: ``185 000 €``, ``57,4 %``, JJ/MM/AAAA, the
+        longest line of a text."""
+        numbers = [number for _, number in self.numbers]
+        texts = {text for _, text in self.texts}
+        return max(_number_width(numbers, kind), 10 if self.dates else 0, _text_width(texts))
+
+
+def to_cells(values: pd.Series) -> list[Any]:
+    """``[to_cell(v) for v in values]``, converted a column at a time where the dtype says
+    what every value is (numbers, dates, text)."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        array = values.to_numpy()
+        return _blanked(array.tolist(), ~np.isfinite(array))
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        stamps = pd.DatetimeIndex(values).to_pydatetime()  # an array in pandas 2 and 3 alike
+        return _blanked(stamps.tolist(), values.isna().to_numpy())
+    if isinstance(dtype, pd.StringDtype):
+        return values.to_numpy(dtype=object, na_value=None).tolist()
+    return [value if value.__class__ is str else to_cell(value) for value in values]
+
+
+def _blanked(cells: list[Any], missing: np.ndarray) -> list[Any]:
+    for position in np.flatnonzero(missing):
+        cells[position] = None
+    return cells
 
 
 def to_cell(value: Any) -> Any:
@@ -160,18 +222,28 @@ def to_cell(value: Any) -> Any:
     return value
 
 
-def _display_width(value: Any, kind: Kind | None) -> float:
-    if value is None:
+def _number_width(numbers: list[int | float], kind: Kind | None) -> float:
+    """Width of the widest number as shown. Its text lengthens with its magnitude on either
+    side of zero (rounding keeps the order, a minus sign only below zero), so the widest is
+    the largest or the smallest: two numbers formatted, not the column."""
+    if not numbers:
         return 0
-    if isinstance(value, dt.date):
-        return 10
-    if isinstance(value, int | float):
-        if kind is Kind.RATE:
-            return 7
-        decimals = 2 if kind is Kind.UNIT_AMOUNT else 0
-        euros = kind in (Kind.AMOUNT, Kind.UNIT_AMOUNT)
-        return len(format_number(value, decimals)) + (2 if euros else 0)
-    return _width(str(value))
+    if kind is Kind.RATE:
+        return 7
+    decimals = 2 if kind is Kind.UNIT_AMOUNT else 0
+    euros = 2 if kind in (Kind.AMOUNT, Kind.UNIT_AMOUNT) else 0
+    return max(len(format_number(n, decimals)) for n in (max(numbers), min(numbers))) + euros
+
+
+def _text_width(texts: Iterable[str]) -> float:
+    """Width of the longest line; a text's length bounds its longest line, so texts are read
+    longest first and only until none can be wider."""
+    widest: float = 0
+    for text in sorted(texts, key=len, reverse=True):
+        if len(text) <= widest:
+            break
+        widest = max(widest, _width(text))
+    return widest
 
 
 def _width(text: str) -> float:
