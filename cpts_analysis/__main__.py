@@ -1,5 +1,5 @@
 """``python -m cpts_analysis`` is the ``cpts-analysis`` command."""
 
-from cpts_analysis.cli import main
+from cpts_analysis.cli import command
 
-raise SystemExit(main())
+command()

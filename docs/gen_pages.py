@@ -12,7 +12,7 @@ import mkdocs_gen_files
 
 import cpts_analysis
 from cpts_analysis.aci.sources import parameter_sources
-from cpts_analysis.cli import build_parser
+from cpts_analysis.cli.program import build_parser
 from cpts_analysis.core.formatting import format_date, format_number
 from cpts_analysis.core.vocabulary import status_label
 from cpts_analysis.report.inputs import TEMPLATES

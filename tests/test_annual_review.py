@@ -14,7 +14,7 @@ import pytest
 
 from cpts_analysis.analysis.annual_review import annual_review
 from cpts_analysis.analysis.budget import territory_budget
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.report import plots, review_content

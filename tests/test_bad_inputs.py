@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, NOTEBOOKS_DIR, PARAMETERS_DIR
 from cpts_analysis.territory.registry import TABLES
 

@@ -13,7 +13,7 @@ import pytest
 
 from cpts_analysis.analysis.budget import territory_budget
 from cpts_analysis.analysis.comparison import compare_territory
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.communes import load_departements
 from cpts_analysis.territory.registry import load_registry

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 
 
 def run(capsys, *argv):

@@ -9,7 +9,8 @@ from importlib.metadata import version
 
 import pytest
 
-from cpts_analysis.cli.main import build_parser, main
+from cpts_analysis.cli import main
+from cpts_analysis.cli.program import build_parser
 from cpts_analysis.runner import pdf
 from cpts_analysis.runner.errors import PdfUnavailable
 

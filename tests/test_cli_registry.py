@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 
 BROKEN = Path(__file__).parent / "fixtures" / "registre_casse"

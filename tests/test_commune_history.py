@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import append_communes
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.communes import load_commune_history, load_communes
 from cpts_analysis.territory.registry import load_registry, validate_registry

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cpts_analysis.analysis.comparison import compare_territory
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.registry import load_registry
 from cpts_analysis.territory.territories import coverage

@@ -10,7 +10,7 @@ import pytest
 from visible_text import codes_in, french_csv_cells
 
 from cpts_analysis.aci.missions import group_label
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.core.vocabulary import HEADERS, STATUSES
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.formatting import (
     MINUS,
     NARROW_NBSP,

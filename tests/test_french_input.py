@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.french_input import (
     parse_code,
     parse_count,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.territory.communes import load_communes
 from cpts_analysis.territory.importing import CommuneMatcher, import_flat_table, name_key
 from cpts_analysis.territory.registry import load_registry, validate_registry

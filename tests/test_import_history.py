@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.territory.communes import load_commune_names_history, load_communes
 from cpts_analysis.territory.importing import CommuneMatcher
 from cpts_analysis.territory.registry import load_registry

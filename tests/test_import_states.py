@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.formatting import format_date
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.importing import parse_list_date, status_of

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from cpts_analysis.analysis.indicators import cpts_indicators
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.territory.communes import load_communes

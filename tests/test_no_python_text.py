@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cpts_analysis.analysis.comparison import compare_territory
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.jobs import report_inputs, report_job

@@ -20,7 +20,7 @@ import psutil
 import pytest
 from pypdf import PdfReader
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.runner import pdf
 from cpts_analysis.runner.batch import run_batch
 from cpts_analysis.runner.job import Job

@@ -17,7 +17,7 @@ from cpts_analysis.aci.rules import rules_at
 from cpts_analysis.aci.variants import load_variant
 from cpts_analysis.analysis.comparison import FundingInputs
 from cpts_analysis.analysis.reform import compare_variant, world_pieces
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, PROJECT_ROOT
 from cpts_analysis.territory.registry import load_registry

@@ -28,6 +28,7 @@ import pytest
 from conftest import assert_manifest_matches_disk
 
 from cpts_analysis import cli
+from cpts_analysis.cli.program import build_parser
 from cpts_analysis.runner import manifest, output_lock
 from cpts_analysis.runner.errors import OutputBusy, OutputRefused
 
@@ -349,7 +350,7 @@ def test_closed_pipe_ends_quietly():
 
 
 def test_exit_codes_in_help():
-    parser_help = cli.build_parser().format_help()
+    parser_help = build_parser().format_help()
     assert "130 interruption (Ctrl-C)" in parser_help and "2 ligne de commande" in parser_help
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import papermill
+import psutil
 import pytest
 from jupyter_core.utils import run_sync
 
@@ -631,6 +632,26 @@ def test_report_command_refuses_traversal_before_running(tmp_path, monkeypatch):
         code, out, err = cli_run("report", *argv, "--out", str(tmp_path))
         assert (code, out) == (2, "") and message in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_report_shuts_down_the_kernel_it_started_early(tmp_path, monkeypatch):
+    """``report`` starts its kernel before reading its arguments (it boots meanwhile); a
+    refusal must leave no kernel process behind."""
+    from cpts_analysis.runner import kernels
+
+    started = []
+    prestart = kernels.prestart
+    monkeypatch.setattr(kernels, "prestart", lambda: started.append(prestart()))
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    code, out, err = cli_run("report", "--territory", "99", "--out", str(tmp_path))
+    assert (code, out) == (2, "") and "99" in err and started
+    left = [
+        child
+        for child in psutil.Process().children(recursive=True)
+        if child.pid not in before and child.status() != psutil.STATUS_ZOMBIE
+    ]
+    assert left == [] and not any(kernels._idle.values())
     assert list(tmp_path.iterdir()) == []
 
 

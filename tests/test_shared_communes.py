@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from cpts_analysis.analysis.comparison import compare_territory
 from cpts_analysis.analysis.profile import cpts_profile
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.errors import InputError
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
 from cpts_analysis.report import maps

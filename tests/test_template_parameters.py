@@ -9,7 +9,8 @@ import json
 import papermill
 import pytest
 
-from cpts_analysis.cli.main import build_parser, main
+from cpts_analysis.cli import main
+from cpts_analysis.cli.program import build_parser
 from cpts_analysis.core.paths import NOTEBOOKS_DIR
 from cpts_analysis.report.inputs import TEMPLATES, option_key
 from cpts_analysis.runner.params import OUTPUT_DIR

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from visible_text import codes_in, workbook_cells
 
-from cpts_analysis.cli.main import main
+from cpts_analysis.cli import main
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY, EXAMPLE_VARIANTS
 from cpts_analysis.core.vocabulary import SHEETS
 

@@ -140,7 +140,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     _cache_option(args)
     notebook = args.notebook or jobs.DEFAULT_NOTEBOOK
-    # Every parameter is checked before a kernel starts: a refusal is immediate.
+    # Every parameter is checked before the report runs: a refusal is immediate, and the
+    # kernel started before the arguments were read (cpts_analysis.cli.main) is shut down.
     inputs = jobs.report_inputs(notebook, args.territory, template_values(args))
     if not _pdf_ready(args, pdf.check_installed):
         return EXIT_REPORT_FAILED

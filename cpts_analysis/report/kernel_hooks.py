@@ -16,7 +16,8 @@ garbage.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 
 
 def preload() -> None:
@@ -35,19 +36,24 @@ def preload() -> None:
     gc.freeze()
 
 
-def reset() -> None:
+def reset(environment: Mapping[str, str] | None = None) -> None:
     """Empty the namespace between two reports of a warm kernel, keeping modules and caches;
-    no background work of the last report survives it."""
+    no background work of the last report survives it. ``environment``: variables the runner
+    set after this kernel started (``--no-cache``), so that the report runs as if the kernel
+    had started then."""
     from IPython import get_ipython
 
     from cpts_analysis.report import figure_output
 
     figure_output.forget()
+    os.environ.update(environment or {})
     gc.unfreeze()
     get_ipython().reset(new_session=False)  # what ``%reset -f`` does; collects
     gc.freeze()
 
 
-def kernel_call(function: Callable[[], None]) -> str:
-    """The code a kernel runs to call ``function`` (a module-level function of the package)."""
-    return f"from {function.__module__} import {function.__name__}; {function.__name__}()"
+def kernel_call(function: Callable[..., None], *arguments: object) -> str:
+    """The code a kernel runs to call ``function`` (a module-level function of the package)
+    with ``arguments`` (plain values: their ``repr`` is Python that rebuilds them)."""
+    call = f"{function.__name__}({', '.join(repr(argument) for argument in arguments)})"
+    return f"from {function.__module__} import {function.__name__}; {call}"

@@ -32,6 +32,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import default
 
+from cpts_analysis.core.cache import NO_CACHE_ENV
 from cpts_analysis.report import kernel_hooks
 from cpts_analysis.report.kernel_hooks import kernel_call
 
@@ -39,9 +40,8 @@ KERNEL_NAME = "python3"
 # The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
 # that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
-# Run in the kernel between two reports, and by a kernel started ahead of its report (the
-# templates' first cell would pay for the imports otherwise); see report.kernel_hooks.
-RESET = kernel_call(kernel_hooks.reset)
+# Run by a kernel started ahead of its report (the templates' first cell would pay for the
+# imports otherwise); see report.kernel_hooks.
 PRELOAD = kernel_call(kernel_hooks.preload)
 
 
@@ -107,7 +107,7 @@ def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> Asy
         if run_sync(manager.is_alive)():
             _mark_busy(manager)
             try:
-                _run(manager, RESET, timeout)
+                _run(manager, _reset(), timeout)
             except BaseException:
                 discard(manager)
                 raise
@@ -124,10 +124,14 @@ def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> Asy
 
 
 def prestart(kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
-    """Start an idle kernel now, pre-importing :data:`PRELOAD`, for a later :func:`acquire`.
+    """Start an idle kernel now, pre-importing :data:`PRELOAD`, for a later :func:`acquire`;
+    nothing if one is idle already.
 
     The kernel boots in its own process while the caller goes on; starting returns at once.
     """
+    with _lock:
+        if _idle.get(kernel_name):
+            return
     manager = _manager(kernel_name)
     preload = f"--IPKernelApp.exec_lines={PRELOAD}"
     run_sync(manager.start_kernel)(extra_arguments=[*arguments, preload])
@@ -192,6 +196,12 @@ def time_limit(manager: AsyncKernelManager, seconds: float) -> Iterator[threadin
         yield fired
     finally:
         timer.cancel()
+
+
+def _reset() -> str:
+    """The reset a kernel runs before each report, with the cache setting of this process
+    (``--no-cache`` may have been read after the kernel started)."""
+    return kernel_call(kernel_hooks.reset, {NO_CACHE_ENV: os.environ.get(NO_CACHE_ENV, "")})
 
 
 def _manager(kernel_name: str) -> AsyncKernelManager:
