@@ -67,8 +67,7 @@ class WarmKernels(WorkerPlugin):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             # nbclient's "Kernel died" when the batch stops them: the result says it in French.
             logging.getLogger("papermill").setLevel(logging.CRITICAL)
-        for _ in range(worker.state.nthreads):
-            kernels.prestart()
+        kernels.prestart(worker.state.nthreads)
         if self.pdf:  # one browser for the worker's threads, launched while the kernels boot
             pdf.start()
 

@@ -123,19 +123,21 @@ def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> Asy
     return manager
 
 
-def prestart(kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
-    """Start an idle kernel now, pre-importing :data:`PRELOAD`, for a later :func:`acquire`;
-    nothing if one is idle already.
+def prestart(
+    count: int = 1, kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL_ARGUMENTS
+) -> None:
+    """Start kernels until ``count`` are idle, each pre-importing :data:`PRELOAD`, for later
+    :func:`acquire` calls (a kernel started earlier by this process counts).
 
-    The kernel boots in its own process while the caller goes on; starting returns at once.
+    Kernels boot in their own processes while the caller goes on; starting returns at once.
     """
     with _lock:
-        if _idle.get(kernel_name):
-            return
-    manager = _manager(kernel_name)
-    preload = f"--IPKernelApp.exec_lines={PRELOAD}"
-    run_sync(manager.start_kernel)(extra_arguments=[*arguments, preload])
-    release(manager)
+        missing = count - len(_idle.get(kernel_name, []))
+    for _ in range(missing):
+        manager = _manager(kernel_name)
+        preload = f"--IPKernelApp.exec_lines={PRELOAD}"
+        run_sync(manager.start_kernel)(extra_arguments=[*arguments, preload])
+        release(manager)
 
 
 def release(manager: AsyncKernelManager) -> None:
