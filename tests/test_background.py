@@ -146,8 +146,11 @@ def test_a_report_drawn_apart_is_the_report_drawn_in_place(tmp_path):
     template = NOTEBOOKS_DIR / "comparaison_territoriale.ipynb"
     parameters = {"territoire": "42", "date_reference": "2025-06-01"}
     try:
-        kernels.prestart()
+        kernels.prestart(draw_apart=True)
         warm = run_report(template, parameters, tmp_path / "warm", 120, reuse_kernel=True)
+        [manager] = kernels._idle["python3"]  # given back: it did draw apart
+        kernels._run(manager, "from cpts_analysis.report import figure_output as f", 30)
+        kernels._run(manager, "assert f._apart and not f._drawing", 30)
     finally:
         kernels.shutdown_all()
     cold = run_report(template, parameters, tmp_path / "cold", 120)

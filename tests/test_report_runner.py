@@ -642,7 +642,7 @@ def test_a_refused_report_shuts_down_the_kernel_it_started_early(tmp_path, monke
 
     started = []
     prestart = kernels.prestart
-    monkeypatch.setattr(kernels, "prestart", lambda: started.append(prestart()))
+    monkeypatch.setattr(kernels, "prestart", lambda **kw: started.append(prestart(**kw)))
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     code, out, err = cli_run("report", "--territory", "99", "--out", str(tmp_path))
     assert (code, out) == (2, "") and "99" in err and started

@@ -20,19 +20,22 @@ import os
 from collections.abc import Callable, Mapping
 
 
-def preload() -> None:
+def preload(draw_apart: bool = False) -> None:
     """Import what every template's first cell needs, then freeze it out of the collector.
 
-    Run by a kernel started ahead of its report, while the caller still loads its own modules;
-    such a kernel runs reports only, so its figures are drawn apart, on the other cores.
+    Run by a kernel started ahead of its report, while the caller still loads its own modules.
+    ``draw_apart`` when the machine has cores no other report uses (a single ``report``): the
+    kernel's figures are then drawn by forked children (:mod:`.figure_output`). In a batch
+    that keeps every core busy, they would only take turns with the other reports: measured
+    on 12 department reports with 2 workers on 2 cores, 35 s instead of 30 s.
     """
     from cpts_analysis.report import (
         content,  # noqa: F401  (imports the rest of the layer)
         figure_output,
     )
 
-    figure_output.draw_apart()
-
+    if draw_apart:
+        figure_output.draw_apart()
     gc.freeze()
 
 

@@ -40,9 +40,6 @@ KERNEL_NAME = "python3"
 # The kernel's own log prints two lines per run (TCP encryption warning, shutdown interrupt)
 # that would bury a batch's progress bar; notebook errors are in the cell outputs anyway.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
-# Run by a kernel started ahead of its report (the templates' first cell would pay for the
-# imports otherwise); see report.kernel_hooks.
-PRELOAD = kernel_call(kernel_hooks.preload)
 
 
 class ReadyClient(AsyncKernelClient):
@@ -124,18 +121,24 @@ def acquire(kernel_name: str, arguments: tuple[str, ...], timeout: float) -> Asy
 
 
 def prestart(
-    count: int = 1, kernel_name: str = KERNEL_NAME, arguments: tuple[str, ...] = KERNEL_ARGUMENTS
+    count: int = 1,
+    kernel_name: str = KERNEL_NAME,
+    arguments: tuple[str, ...] = KERNEL_ARGUMENTS,
+    *,
+    draw_apart: bool = False,
 ) -> None:
-    """Start kernels until ``count`` are idle, each pre-importing :data:`PRELOAD`, for later
-    :func:`acquire` calls (a kernel started earlier by this process counts).
+    """Start kernels until ``count`` are idle, for later :func:`acquire` calls (a kernel
+    started earlier by this process counts). Each imports the report modules as it boots (the
+    templates' first cell would pay for them otherwise) and, if ``draw_apart``, draws its
+    figures on other cores (see :func:`~cpts_analysis.report.kernel_hooks.preload`).
 
     Kernels boot in their own processes while the caller goes on; starting returns at once.
     """
+    preload = f"--IPKernelApp.exec_lines={kernel_call(kernel_hooks.preload, draw_apart)}"
     with _lock:
         missing = count - len(_idle.get(kernel_name, []))
     for _ in range(missing):
         manager = _manager(kernel_name)
-        preload = f"--IPKernelApp.exec_lines={PRELOAD}"
         run_sync(manager.start_kernel)(extra_arguments=[*arguments, preload])
         release(manager)
 
