@@ -52,15 +52,15 @@ def _figure(title: str, spy: _Spy | None = None):
 
 
 @pytest.fixture
-def apart():
+def idle_cores():
     InteractiveShell.instance()  # display() publishes through a shell, as in a kernel
-    figure_output.draw_apart()
+    background.use_idle_cores()
     yield
     figure_output.forget()
-    figure_output._apart = False
+    background._enabled = False
 
 
-def test_figures_drawn_apart_replace_their_placeholders_in_order(apart, tmp_path):
+def test_figures_drawn_apart_replace_their_placeholders_in_order(idle_cores, tmp_path):
     record = tmp_path / "pid"
     figures = [_figure("Première", _Spy(record)), _figure("Seconde")]
     expected = [base64.b64encode(figure_output.png(f)).decode() for f in figures]
@@ -83,7 +83,7 @@ def test_figures_drawn_apart_replace_their_placeholders_in_order(apart, tmp_path
     assert int(record.read_text()) != os.getpid()  # drawn by a child, not by this process
 
 
-def test_a_figure_that_cannot_be_drawn_fails_in_french(apart):
+def test_a_figure_that_cannot_be_drawn_fails_in_french(idle_cores):
     with capture_output():
         figure_output.show(_figure("Carte cassée", _Spy(fails=True)))
         with pytest.raises(BackgroundError) as failed:
@@ -103,7 +103,7 @@ def test_a_figure_outside_a_report_is_drawn_in_place(tmp_path):
     assert int(record.read_text()) == os.getpid()
 
 
-def test_a_child_killed_is_reported():
+def test_a_child_killed_is_reported(idle_cores):
     job = Forked("Le calcul", lambda: os.kill(os.getpid(), signal.SIGKILL) or b"")
     with pytest.raises(BackgroundError, match=r"^Le calcul a échoué : .*SIGKILL$"):
         job.wait()
@@ -118,7 +118,7 @@ def _sidecars(folder: Path, table: pd.DataFrame):
     return start_sidecars(str(folder), {"n": 1}, {"cpts": table}, {}, background=True)
 
 
-def test_workbook_written_in_background_is_the_workbook_written_in_place(tmp_path):
+def test_workbook_written_in_background_is_the_workbook_written_in_place(idle_cores, tmp_path):
     table = pd.DataFrame({"nom": ["A", "=B"], "population": [12_000, 45_500]})
     _sidecars(tmp_path / "apart", table).finish()
     start_sidecars(str(tmp_path / "here"), {"n": 1}, {"cpts": table}, {}).finish()
@@ -128,7 +128,7 @@ def test_workbook_written_in_background_is_the_workbook_written_in_place(tmp_pat
     pd.testing.assert_frame_equal(read[0], read[1])
 
 
-def test_a_workbook_that_fails_in_background_leaves_no_file(tmp_path):
+def test_a_workbook_that_fails_in_background_leaves_no_file(idle_cores, tmp_path):
     sidecars = _sidecars(tmp_path, pd.DataFrame({"objet": [_Unprintable()]}))
     failure = r"^L'écriture de tables\.xlsx a échoué : .*illisible"
     with pytest.raises(BackgroundError, match=failure):
@@ -146,11 +146,11 @@ def test_a_report_drawn_apart_is_the_report_drawn_in_place(tmp_path):
     template = NOTEBOOKS_DIR / "comparaison_territoriale.ipynb"
     parameters = {"territoire": "42", "date_reference": "2025-06-01"}
     try:
-        kernels.prestart(draw_apart=True)
+        kernels.prestart(idle_cores=True)
         warm = run_report(template, parameters, tmp_path / "warm", 120, reuse_kernel=True)
         [manager] = kernels._idle["python3"]  # given back: it did draw apart
-        kernels._run(manager, "from cpts_analysis.report import figure_output as f", 30)
-        kernels._run(manager, "assert f._apart and not f._drawing", 30)
+        kernels._run(manager, "from cpts_analysis.report import background, figure_output", 30)
+        kernels._run(manager, "assert background.enabled() and not figure_output._drawing", 30)
     finally:
         kernels.shutdown_all()
     cold = run_report(template, parameters, tmp_path / "cold", 120)

@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if early:
         from cpts_analysis.runner import kernels
 
-        kernels.prestart(draw_apart=True)  # a single report: the other cores are idle
+        kernels.prestart(idle_cores=True)  # a single report: the other cores are idle
     try:
         from cpts_analysis.cli.program import main as run
 

@@ -147,7 +147,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_REPORT_FAILED
     # The kernel boots and imports the report modules while this process loads its own; the
     # browser launches meanwhile, and while the kernel runs the cells: it waits for the page.
-    kernels.prestart(draw_apart=True)
+    kernels.prestart(idle_cores=True)
     if args.pdf:
         pdf.start()
     try:

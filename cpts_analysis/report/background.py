@@ -8,7 +8,9 @@ child never talks to the notebook (its output would go through the kernel's mess
 which a forked child does not have): its standard streams lead nowhere, and a failure comes
 back as one line, raised in French by :meth:`Forked.wait`.
 
-Without ``os.fork`` (Windows) or where forking a threaded process is unsafe (macOS), the work
+Forking only pays where a core is idle: the kernel turns it on (:func:`use_idle_cores`) when
+the runner says so (a single report; not a batch whose reports keep every core busy). Off,
+without ``os.fork`` (Windows) or where forking a threaded process is unsafe (macOS), the work
 runs in place: same result, one core.
 """
 
@@ -27,7 +29,18 @@ from typing import NoReturn
 from cpts_analysis.core.errors import CptsError
 
 CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
+_enabled = False
 _pending: set[Forked] = set()
+
+
+def use_idle_cores() -> None:
+    """From now on, :class:`Forked` work runs in a child process (where it can)."""
+    global _enabled
+    _enabled = CAN_FORK
+
+
+def enabled() -> bool:
+    return _enabled
 
 
 class BackgroundError(CptsError):
@@ -35,13 +48,14 @@ class BackgroundError(CptsError):
 
 
 class Forked:
-    """``work`` running in a child process; :meth:`wait` returns the bytes it produced."""
+    """``work`` running in a child process (or done already, in place, when forking is off);
+    :meth:`wait` returns the bytes it produced."""
 
     def __init__(self, what: str, work: Callable[[], bytes | None]) -> None:
         self.what = what
         self._pid: int | None = None
         self._status: int | None = None
-        if not CAN_FORK:
+        if not _enabled:
             self._result, self._error = _run_here(work)
             return
         handle, name = tempfile.mkstemp(prefix="cpts-travail-")

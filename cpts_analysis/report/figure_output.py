@@ -1,28 +1,30 @@
 """How a figure reaches the notebook: a PNG with its titles as text, drawn apart in reports.
 
 Drawing a figure (layout, rasterising, PNG encoding) is most of a report's cell time, and it
-needs nothing but the finished figure. In a report kernel (:func:`draw_apart`, called by the
-kernel preload) a forked child draws it (:mod:`~cpts_analysis.report.background`) while the
-kernel goes on with the next cells: a placeholder holds the image's place, and Jupyter's
-display update (which Papermill applies to the notebook it saves) puts the image there once
-drawn. :func:`all_drawn`, called before a report's last file is written, waits for the rest.
-A notebook opened by hand draws in place: its images appear as each cell runs.
+needs nothing but the finished figure. In a report kernel using idle cores
+(:func:`~cpts_analysis.report.background.use_idle_cores`, called by the kernel preload) a
+forked child draws it while the kernel goes on with the next cells: a placeholder holds the
+image's place, and Jupyter's display update (which Papermill applies to the notebook it
+saves) puts the image there once drawn. :func:`all_drawn`, called before a report's last file
+is written, waits for the rest. A notebook opened by hand draws in place: its images appear
+as each cell runs.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import uuid
 
 from matplotlib.figure import Figure
 
 from cpts_analysis.core.vocabulary import FIGURE_PENDING
-from cpts_analysis.report.background import CAN_FORK, Forked, wait_all
+from cpts_analysis.report import background
+from cpts_analysis.report.background import Forked
 
-APART_AT_ONCE = 1
-"""Figures drawn at once by children: with the kernel itself, one process per core of a
-2-core machine; more would only take turns."""
-_apart = False
+APART_AT_ONCE = max(1, (os.cpu_count() or 2) - 1)
+"""Figures drawn at once by children: one per core besides the kernel's (1 on 2 cores, where
+2 measured no better: they only take turns)."""
 _drawing: list[tuple[str, str, Forked]] = []  # display id, text of the image, child drawing it
 
 
@@ -48,7 +50,7 @@ def show(figure: Figure) -> None:
     from IPython.display import Image, display
 
     text = alt_text(figure)
-    if not _apart:
+    if not background.enabled():
         display(Image(png(figure)), metadata=_image_metadata(text))
         return
     _place_drawn(room=APART_AT_ONCE - 1)
@@ -63,15 +65,9 @@ def all_drawn() -> None:
     _place_drawn(room=0)
 
 
-def draw_apart() -> None:
-    """From now on, :func:`show` draws in forked children (report kernels only)."""
-    global _apart
-    _apart = CAN_FORK
-
-
 def forget() -> None:
     """Drop the figures a failed report left drawing (their children are reaped)."""
-    wait_all()
+    background.wait_all()
     _drawing.clear()
 
 

@@ -20,22 +20,23 @@ import os
 from collections.abc import Callable, Mapping
 
 
-def preload(draw_apart: bool = False) -> None:
+def preload(idle_cores: bool = False) -> None:
     """Import what every template's first cell needs, then freeze it out of the collector.
 
     Run by a kernel started ahead of its report, while the caller still loads its own modules.
-    ``draw_apart`` when the machine has cores no other report uses (a single ``report``): the
-    kernel's figures are then drawn by forked children (:mod:`.figure_output`). In a batch
-    that keeps every core busy, they would only take turns with the other reports: measured
-    on 12 department reports with 2 workers on 2 cores, 35 s instead of 30 s.
+    ``idle_cores`` when the machine has cores no other report uses (a single ``report``):
+    the kernel's figures and big workbook are then drawn and written by forked children
+    (:mod:`.background`). In a batch that keeps every core busy, they would only take turns
+    with the other reports: measured on 12 department reports with 2 workers on 2 cores,
+    35 s instead of 30 s.
     """
     from cpts_analysis.report import (
+        background,
         content,  # noqa: F401  (imports the rest of the layer)
-        figure_output,
     )
 
-    if draw_apart:
-        figure_output.draw_apart()
+    if idle_cores:
+        background.use_idle_cores()
     gc.freeze()
 
 

@@ -52,10 +52,10 @@ class WarmKernels(WorkerPlugin):
 
     name = "cpts-analysis-warm-kernels"
 
-    def __init__(self, embedded: bool = False, pdf: bool = False, draw_apart: bool = False) -> None:
+    def __init__(self, embedded: bool = False, pdf: bool = False, idle_cores: bool = False) -> None:
         self.embedded = embedded
         self.pdf = pdf
-        self.draw_apart = draw_apart
+        self.idle_cores = idle_cores
 
     def setup(self, worker: Any) -> None:
         """One kernel per worker thread, booting and importing while the batch is planned.
@@ -68,7 +68,7 @@ class WarmKernels(WorkerPlugin):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             # nbclient's "Kernel died" when the batch stops them: the result says it in French.
             logging.getLogger("papermill").setLevel(logging.CRITICAL)
-        kernels.prestart(worker.state.nthreads, draw_apart=self.draw_apart)
+        kernels.prestart(worker.state.nthreads, idle_cores=self.idle_cores)
         if self.pdf:  # one browser for the worker's threads, launched while the kernels boot
             pdf.start()
 
@@ -106,7 +106,7 @@ def connect(scheduler: str | None, workers: int, pdf: bool = False) -> Iterator[
                 # they boot while the other workers and the client start.
                 # Fewer workers than cores: their kernels draw figures on the idle ones.
                 plugins={
-                    WarmKernels(embedded=True, pdf=pdf, draw_apart=workers < (os.cpu_count() or 1))
+                    WarmKernels(embedded=True, pdf=pdf, idle_cores=workers < (os.cpu_count() or 1))
                 },
             ) as cluster,
             Client(cluster, set_as_default=False) as client,

@@ -125,16 +125,17 @@ def prestart(
     kernel_name: str = KERNEL_NAME,
     arguments: tuple[str, ...] = KERNEL_ARGUMENTS,
     *,
-    draw_apart: bool = False,
+    idle_cores: bool = False,
 ) -> None:
     """Start kernels until ``count`` are idle, for later :func:`acquire` calls (a kernel
     started earlier by this process counts). Each imports the report modules as it boots (the
-    templates' first cell would pay for them otherwise) and, if ``draw_apart``, draws its
-    figures on other cores (see :func:`~cpts_analysis.report.kernel_hooks.preload`).
+    templates' first cell would pay for them otherwise) and, if ``idle_cores``, draws its
+    figures and writes its big workbook on other cores (see
+    :func:`~cpts_analysis.report.kernel_hooks.preload`).
 
     Kernels boot in their own processes while the caller goes on; starting returns at once.
     """
-    preload = f"--IPKernelApp.exec_lines={kernel_call(kernel_hooks.preload, draw_apart)}"
+    preload = f"--IPKernelApp.exec_lines={kernel_call(kernel_hooks.preload, idle_cores)}"
     with _lock:
         missing = count - len(_idle.get(kernel_name, []))
     for _ in range(missing):
