@@ -9,17 +9,21 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pandas as pd
+import psutil
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from matplotlib.artist import Artist
 
 from cpts_analysis.core.paths import NOTEBOOKS_DIR
-from cpts_analysis.core.vocabulary import FIGURE_PENDING
+from cpts_analysis.core.vocabulary import FIGURE_PENDING, SHEETS
 from cpts_analysis.report import background, figure_output
 from cpts_analysis.report.background import BackgroundError, Forked
 from cpts_analysis.report.plots import new_figure
@@ -109,6 +113,34 @@ def test_a_child_killed_is_reported(idle_cores):
         job.wait()
 
 
+def test_a_child_dies_with_its_kernel(tmp_path):
+    """A kernel killed outright (out of memory) leaves no child drawing or writing behind."""
+    code = "\n".join(
+        [
+            "import os, signal, time",
+            "from cpts_analysis.report import background",
+            "background.use_idle_cores()",
+            "job = background.Forked('Le calcul', lambda: time.sleep(60))",
+            f"open({str(tmp_path / 'pid')!r}, 'w').write(str(job._pid))",
+            "os.kill(os.getpid(), signal.SIGKILL)",
+        ]
+    )
+    run = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL)
+    assert run.returncode == -signal.SIGKILL
+    child = int((tmp_path / "pid").read_text())
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 class _Unprintable:
     def __str__(self) -> str:
         raise RuntimeError("illisible")
@@ -124,8 +156,11 @@ def test_workbook_written_in_background_is_the_workbook_written_in_place(idle_co
     start_sidecars(str(tmp_path / "here"), {"n": 1}, {"cpts": table}, {}).finish()
     for name in ("apart", "here"):
         assert sorted(p.name for p in (tmp_path / name).iterdir()) == [HEADLINE_FILE, TABLES_FILE]
-    read = [pd.read_excel(tmp_path / name / TABLES_FILE) for name in ("apart", "here")]
-    pd.testing.assert_frame_equal(read[0], read[1])
+    read = [
+        pd.read_excel(tmp_path / name / TABLES_FILE, sheet_name=None) for name in ("apart", "here")
+    ]
+    assert list(read[0]) == list(read[1]) == [SHEETS["about"], "cpts"]  # « À propos » dates them
+    pd.testing.assert_frame_equal(read[0]["cpts"], read[1]["cpts"])
 
 
 def test_a_workbook_that_fails_in_background_leaves_no_file(idle_cores, tmp_path):

@@ -11,13 +11,15 @@ from pathlib import Path
 
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, make_folder: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; it replaces ``path`` only if the block succeeds.
 
     The temporary name is unique per call (not ``mkstemp``, whose 0600 mode would survive the
-    rename and hide reports from other users).
+    rename and hide reports from other users). ``make_folder=False`` for a writer that may
+    outlive its folder (work in the background): it fails rather than bring the folder back.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         yield temporary

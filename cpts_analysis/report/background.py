@@ -16,6 +16,7 @@ runs in place: same result, one core.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -23,13 +24,13 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from contextlib import suppress
-from pathlib import Path
 from typing import NoReturn
 
 from cpts_analysis.core.errors import CptsError
 
 CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
 _enabled = False
+_PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 _pending: set[Forked] = set()
 
 
@@ -58,16 +59,16 @@ class Forked:
         if not _enabled:
             self._result, self._error = _run_here(work)
             return
-        handle, name = tempfile.mkstemp(prefix="cpts-travail-")
-        os.close(handle)
-        self._output = Path(name)
+        # Unnamed (unlinked at once): whatever happens to either process, nothing stays on disk.
+        self._output = tempfile.TemporaryFile(prefix="cpts-travail-")  # noqa: SIM115 (see wait)
+        parent = os.getpid()
         # Python ≥ 3.12 warns when a threaded process forks (the kernel has messaging threads):
         # the child touches none of them, and the warning would land in the report.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:
-            _run_child(work, self._output)
+            _run_child(work, self._output.fileno(), parent)
         self._pid = pid
         _pending.add(self)
 
@@ -84,8 +85,9 @@ class Forked:
         if self._pid is not None:
             if self._status is None:
                 self._status = os.waitpid(self._pid, 0)[1]
-            data = self._output.read_bytes()
-            self._output.unlink()
+            self._output.seek(0)  # the child wrote through the same open file
+            data = self._output.read()
+            self._output.close()
             _pending.discard(self)
             self._pid = None
             if os.waitstatus_to_exitcode(self._status) == 0:
@@ -113,20 +115,40 @@ def _run_here(work: Callable[[], bytes | None]) -> tuple[bytes, str]:
         return b"", _describe(exc)
 
 
-def _run_child(work: Callable[[], bytes | None], output: Path) -> NoReturn:
+def _run_child(work: Callable[[], bytes | None], output: int, parent: int) -> NoReturn:
     code = 1
     try:
-        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process ends here)
+        _die_with(parent)
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        for stream in (1, 2):  # C libraries' output too, and the kernel's pipes are let go
+            os.dup2(nowhere, stream)
+        sys.stdout = sys.stderr = open(nowhere, "w")  # noqa: SIM115 (the process ends here)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = work() or b""
-        output.write_bytes(result)
+        _write_all(output, result)
         code = 0
     except BaseException as exc:  # anything, even an interruption, is reported
         with suppress(OSError):
-            output.write_text(_describe(exc), encoding="utf-8")
+            _write_all(output, _describe(exc).encode("utf-8"))
     finally:
         os._exit(code)  # no atexit handler, no flush of the kernel's streams
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _die_with(parent: int) -> None:
+    """A kernel killed outright (out of memory) takes its children along (Linux), rather than
+    leave them writing into a report folder already discarded."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # it died before the line above
+            os._exit(1)
 
 
 def _describe(exc: BaseException) -> str:

@@ -83,8 +83,10 @@ def start_sidecars(
     sheets = {SHEETS.get(name, name): table for name, table in tables.items()}
     about = about_rows(meta, produced)
 
+    folder.mkdir(parents=True, exist_ok=True)
+
     def write() -> None:
-        with atomic_path(folder / TABLES_FILE) as temporary:
+        with atomic_path(folder / TABLES_FILE, make_folder=False) as temporary:
             write_workbook(temporary, sheets, labels, kinds, about)
 
     if background:
