@@ -115,7 +115,9 @@ def main() -> None:
     env.pop("CPTS_NO_CACHE", None)
     day = dt.date.fromisoformat(args.date)
     dates = iter((day + dt.timedelta(days=n)).isoformat() for n in range(100))
-    cli = str(BIN / "cpts-analysis")
+    # ``python -m``: the same program as the ``cpts-analysis`` script, for any version of the
+    # package on PYTHONPATH (a "before" checkout whose script entry point differs)
+    cli = [sys.executable, "-m", "cpts_analysis"]
     print(f"start: {load()} on {os.cpu_count()} cores")
 
     empty = scratch / "empty.ipynb"
@@ -131,7 +133,7 @@ def main() -> None:
         f"{memory(max(r[1] for r in runs), max(r[2] for r in runs))}"
     )
 
-    report = [cli, "report", "--territory", "84"]
+    report = [*cli, "report", "--territory", "84"]
     reports = {}
     for name, flags, target in [
         ("cold cache", [], "≤ 4"),
@@ -172,7 +174,7 @@ def main() -> None:
         print(f"    peer / report (warm) = {peer / reports['warm cache'][0]:.2f}   (target ≥ 2)")
 
     out = scratch / "batch"
-    batch = [cli, "batch", "--by", "departement", "--date", next(dates)]
+    batch = [*cli, "batch", "--by", "departement", "--date", next(dates)]
     batch += ["--workers", str(args.workers), "--out", str(out)]
     batch_wall, batch_rss, batch_pss = measure(batch, env)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
