@@ -32,12 +32,18 @@ pytestmark = pytest.mark.skipif(pdf.chromium_path() is None, reason="Chromium no
 
 
 def browsers() -> dict[int, int]:
-    """Chromium main processes under this one → the Python process that launched each."""
+    """Chromium main processes under this one → the Python process that launched each.
+
+    A main process is a Chromium whose parent, Playwright's driver, is under this one too: a
+    helper Chromium forks twice and is adopted by the system's first process meanwhile."""
     found = {}
-    for process in psutil.Process().children(recursive=True):
+    under = psutil.Process().children(recursive=True)
+    pids = {process.pid for process in under}
+    for process in under:
         with contextlib.suppress(psutil.Error):
             driver = process.parent()
-            if _chromium(process) and driver is not None and not _chromium(driver):
+            launched = driver is not None and driver.pid in pids and not _chromium(driver)
+            if _chromium(process) and launched:
                 found[process.pid] = driver.ppid()
     return found
 
