@@ -121,6 +121,20 @@ def test_report_layer_loads_no_runner_machinery():
     assert lines == ["[]", "[]"], f"report/ loads runner machinery: {lines}"
 
 
+def test_runner_processes_load_no_drawing_library():
+    """The command, batch workers and their fork server import the runner, which imports
+    what it shares with kernels (sidecars, background work): never matplotlib, whose 26 MB a
+    process would carry for nothing (it draws only in kernels)."""
+    code = (
+        "import sys\n"
+        "import cpts_analysis.cli.program, cpts_analysis.runner.worker_preload\n"
+        "import cpts_analysis.runner.entry_points, cpts_analysis.runner.execute\n"
+        "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
+
+
 def test_fork_server_preload_names_a_real_module():
     from cpts_analysis.runner import forkserver
 

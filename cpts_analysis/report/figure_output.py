@@ -15,12 +15,14 @@ from __future__ import annotations
 import io
 import os
 import uuid
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from cpts_analysis.core.vocabulary import FIGURE_PENDING
 from cpts_analysis.report import background
 from cpts_analysis.report.background import Forked
+
+if TYPE_CHECKING:  # the runner imports this module (through sidecars): not matplotlib
+    from matplotlib.figure import Figure
 
 APART_AT_ONCE = max(1, (os.cpu_count() or 2) - 1)
 """Figures drawn at once by children: one per core besides the kernel's (1 on 2 cores, where
