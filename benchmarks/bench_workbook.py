@@ -25,8 +25,9 @@ from cpts_analysis.analysis.budget import yearly_budget
 from cpts_analysis.analysis.comparison import compare_territory
 from cpts_analysis.analysis.indicators import cpts_indicators
 from cpts_analysis.core.paths import EXAMPLE_REGISTRY
-from cpts_analysis.core.vocabulary import SHEETS, header
+from cpts_analysis.core.vocabulary import SHEETS
 from cpts_analysis.report.about import DATA_VINTAGES, about_rows, registry_meta
+from cpts_analysis.report.content import comparison_tables
 from cpts_analysis.report.workbook import write_workbook
 from cpts_analysis.territory.registry import load_registry
 
@@ -38,15 +39,7 @@ def region_tables() -> dict[str, pd.DataFrame]:
     """The sheets ``comparison_sidecars`` writes for the region report."""
     registry = load_registry(EXAMPLE_REGISTRY)
     result = compare_territory(registry, TERRITORY, DATE)
-    tables = {
-        header("cpts"): result.cpts,
-        SHEETS["current"]: result.current,
-        SHEETS["schedule"]: result.schedule,
-        SHEETS["deployment"]: result.deployment,
-        SHEETS["coverage"]: result.coverage,
-        SHEETS["white_zones"]: result.white_zones,
-        SHEETS["shared"]: result.shared,
-        SHEETS["uncertain"]: result.uncertain,
+    tables = comparison_tables(result) | {
         "budget": yearly_budget(result.schedule, result.date),
         "indicators": cpts_indicators(registry, result.memberships).named_values(),
     }

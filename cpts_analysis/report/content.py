@@ -199,6 +199,20 @@ def map_layers(result: Comparison, names: pd.Series) -> dict:
     }
 
 
+def comparison_tables(result: Comparison) -> dict[str, pd.DataFrame]:
+    """The comparison's own sheets of its workbook, by sheet name."""
+    return {
+        header("cpts"): result.cpts,
+        SHEETS["current"]: result.current,
+        SHEETS["schedule"]: result.schedule,
+        SHEETS["deployment"]: result.deployment,
+        SHEETS["coverage"]: result.coverage,
+        SHEETS["white_zones"]: result.white_zones,
+        SHEETS["shared"]: result.shared,
+        SHEETS["uncertain"]: result.uncertain,
+    }
+
+
 def comparison_sidecars(
     result: Comparison, inputs: NotebookInputs, extra: dict[str, pd.DataFrame] | None = None
 ) -> Sidecars:
@@ -212,17 +226,7 @@ def comparison_sidecars(
     return start_sidecars(
         inputs.output_dir,
         headline=result.headline(),
-        tables={
-            header("cpts"): result.cpts,
-            SHEETS["current"]: result.current,
-            SHEETS["schedule"]: result.schedule,
-            SHEETS["deployment"]: result.deployment,
-            SHEETS["coverage"]: result.coverage,
-            SHEETS["white_zones"]: result.white_zones,
-            SHEETS["shared"]: result.shared,
-            SHEETS["uncertain"]: result.uncertain,
-        }
-        | (extra or {}),
+        tables=comparison_tables(result) | (extra or {}),
         meta=report_meta(
             inputs,
             f"Comparaison territoriale des CPTS — {result.territory.title}",
